@@ -1,0 +1,46 @@
+# Siamese networks on MNIST: set-up, notebooks and tests.
+#   make lab    create .venv (first time), install, open JupyterLab on notebooks/
+#   make test   ruff, the unit tests, then every notebook under nbval
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+NOTEBOOKS := $(sort $(wildcard notebooks/*.ipynb))
+
+.PHONY: setup lab test lint unit nbval bench clean
+
+setup: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	@test -n "$(PYTHON)" || { echo "Python 3.11 not found: install it, or run make PYTHON=/path/to/python3.11"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	@touch $@
+
+# --allow-root only where you are root (containers, CI); JupyterLab refuses root otherwise.
+ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
+
+lab: setup
+	$(BIN)/jupyter lab --ServerApp.ip=127.0.0.1 --ServerApp.root_dir=notebooks $(ALLOW_ROOT)
+
+test: lint unit nbval
+
+lint: setup
+	$(BIN)/ruff check .
+
+unit: setup
+	$(BIN)/python -m pytest tests
+
+nbval: setup
+ifneq ($(NOTEBOOKS),)
+	$(BIN)/python -m pytest --nbval-lax --nbval-current-env $(NOTEBOOKS)
+else
+	@echo "nbval: no notebooks yet"
+endif
+
+bench: setup
+	$(BIN)/python benchmarks/bench.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -1,0 +1,83 @@
+"""Contrastive loss and pair accuracy (Hadsell, Chopra and LeCun, 2006; the seed's code).
+
+Label convention: y = 1.0 for a same-digit pair, y = 0.0 for a different-digit pair; d is the
+distance the Siamese model outputs.
+
+    loss     = mean( y * d^2 + (1 - y) * max(margin - d, 0)^2 )
+    accuracy = mean( (d < threshold) == (y == 1) )
+
+Both flatten their inputs first. Keras hands labels over as (batch,) or (batch, 1) while the
+model outputs (batch, 1); the seed's `K.equal(y_true, y_pred < 0.5)` ported to Keras 3
+broadcasts (batch,) against (batch, 1) into a (batch, batch) matrix and reports about 0.50
+while the true pair accuracy is 0.97. Explained in notebooks/03_contrastive_loss.ipynb.
+"""
+
+from __future__ import annotations
+
+import keras
+from keras import ops
+
+
+def _flat_pair(y_true, y_pred):
+    """Both as float vectors (batch,), in y_pred's float dtype."""
+    y_pred = ops.reshape(ops.convert_to_tensor(y_pred), (-1,))
+    y_true = ops.cast(ops.reshape(y_true, (-1,)), y_pred.dtype)
+    return y_true, y_pred
+
+
+@keras.saving.register_keras_serializable(package="siamese_lib")
+class ContrastiveLoss(keras.losses.Loss):
+    """Contrastive loss: pulls same pairs to d = 0, pushes different pairs out to d >= margin.
+
+    Called as `loss(y_true, y_pred)` it returns the batch mean, a scalar.
+    """
+
+    def __init__(self, margin: float = 1.0, name: str = "contrastive_loss", **kwargs):
+        super().__init__(name=name, **kwargs)
+        self.margin = margin
+
+    def call(self, y_true, y_pred):
+        """Per-pair losses (batch,)."""
+        y_true, d = _flat_pair(y_true, y_pred)
+        same_term = ops.square(d)
+        different_term = ops.square(ops.maximum(self.margin - d, 0.0))
+        return y_true * same_term + (1.0 - y_true) * different_term
+
+    def get_config(self):
+        return {**super().get_config(), "margin": self.margin}
+
+
+@keras.saving.register_keras_serializable(package="siamese_lib")
+class PairAccuracy:
+    """Share of pairs judged right: "same" when d < threshold, "different" otherwise.
+
+    A plain stateless function object: `PairAccuracy(0.5)(y_true, d)` returns the accuracy of
+    that batch as a scalar. Keras wraps it in a running mean when it is given to `compile()`,
+    and names the metric `pair_accuracy`.
+    """
+
+    def __init__(self, threshold: float = 0.5):
+        self.threshold = threshold
+        self.__name__ = "pair_accuracy"
+
+    def __call__(self, y_true, y_pred):
+        y_true, d = _flat_pair(y_true, y_pred)
+        predicted_same = ops.cast(d < self.threshold, d.dtype)
+        return ops.mean(ops.cast(ops.equal(predicted_same, y_true), d.dtype))
+
+    def get_config(self):
+        return {"threshold": self.threshold}
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**config)
+
+
+def contrastive_loss(margin: float = 1.0) -> ContrastiveLoss:
+    """The contrastive loss with this margin: `(y_true, y_pred) -> scalar`, for `compile(loss=)`."""
+    return ContrastiveLoss(margin=margin)
+
+
+def pair_accuracy(threshold: float = 0.5) -> PairAccuracy:
+    """The pair accuracy at this threshold: `(y_true, y_pred) -> scalar`, for `metrics=[...]`."""
+    return PairAccuracy(threshold=threshold)

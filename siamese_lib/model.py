@@ -1,0 +1,138 @@
+"""The Siamese network: ONE base network applied to two images, then a distance.
+
+Explained in notebooks/02_siamese_networks.ipynb.
+"""
+
+from __future__ import annotations
+
+import keras
+import numpy as np
+from keras import layers, ops
+
+INPUT_SHAPE = (28, 28, 1)
+DISTANCES = ("euclidean", "squared", "manhattan")
+
+
+def to_model_input(images: np.ndarray) -> np.ndarray:
+    """Images as the network expects them: float32 (N, 28, 28, 1) in [0, 1].
+
+    Accepts uint8 images in 0..255 (divided by 255) or float images already in [0, 1], with or
+    without the channel axis: (N, 28, 28), (N, 28, 28, 1).
+    """
+    images = np.asarray(images)
+    if images.ndim == 3:
+        images = images[..., np.newaxis]
+    if images.ndim != 4 or images.shape[1:] != INPUT_SHAPE:
+        raise ValueError(
+            f"Expected images of shape (N, 28, 28) or (N, 28, 28, 1), got {images.shape}."
+        )
+    if images.dtype == np.uint8:
+        return images.astype(np.float32) / np.float32(255.0)
+    return images.astype(np.float32, copy=False)
+
+
+def build_base_network(
+    kind: str = "mlp", *, input_shape: tuple[int, ...] = INPUT_SHAPE, embedding_dim: int = 128,
+) -> keras.Model:
+    """The network that maps one image to its embedding: (batch, 28, 28, 1) -> (batch, 128).
+
+    Args:
+        kind: `"mlp"` is exactly the seed's network (Flatten, then Dense(128, relu),
+            Dropout(0.1), Dense(128, relu), Dropout(0.1), Dense(128, relu): 133,504
+            parameters). `"cnn"` is a small convolutional network: two 3x3 convolution and
+            pooling stages, then Dense(embedding_dim).
+        input_shape: shape of one image.
+        embedding_dim: size of the embedding (the seed: 128).
+    """
+    inputs = keras.Input(shape=input_shape, name="image")
+    if kind == "mlp":
+        x = layers.Flatten()(inputs)
+        x = layers.Dense(128, activation="relu")(x)
+        x = layers.Dropout(0.1)(x)
+        x = layers.Dense(128, activation="relu")(x)
+        x = layers.Dropout(0.1)(x)
+        outputs = layers.Dense(embedding_dim, activation="relu")(x)
+    elif kind == "cnn":
+        x = layers.Conv2D(32, 3, activation="relu", padding="same")(inputs)
+        x = layers.MaxPooling2D()(x)
+        x = layers.Conv2D(64, 3, activation="relu", padding="same")(x)
+        x = layers.MaxPooling2D()(x)
+        x = layers.Flatten()(x)
+        x = layers.Dropout(0.1)(x)
+        outputs = layers.Dense(embedding_dim)(x)
+    else:
+        raise ValueError(f"kind must be 'mlp' or 'cnn', not {kind!r}.")
+    return keras.Model(inputs, outputs, name=f"base_network_{kind}")
+
+
+@keras.saving.register_keras_serializable(package="siamese_lib")
+class PairDistance(layers.Layer):
+    """Distance between two embeddings: [(batch, D), (batch, D)] -> (batch, 1).
+
+    metric:
+        `"euclidean"`: sqrt(sum((e1 - e2)^2)), the seed's distance. The sum is clipped below at
+            `epsilon` before the square root, so the gradient stays finite when e1 == e2
+            (d/ds sqrt(s) is infinite at s = 0).
+        `"squared"`: sum((e1 - e2)^2), the seed's squared-difference mapping, summed.
+        `"manhattan"`: sum(|e1 - e2|), the seed's absolute-difference mapping, summed.
+
+    A registered layer rather than a `Lambda`, so a saved model loads with `safe_mode=True`.
+    """
+
+    def __init__(self, metric: str = "euclidean", epsilon: float = 1e-7, **kwargs):
+        super().__init__(**kwargs)
+        if metric not in DISTANCES:
+            raise ValueError(f"metric must be one of {DISTANCES}, not {metric!r}.")
+        self.metric = metric
+        self.epsilon = epsilon
+
+    def call(self, inputs):
+        first, second = inputs
+        difference = first - second
+        if self.metric == "manhattan":
+            return ops.sum(ops.abs(difference), axis=1, keepdims=True)
+        squared_sum = ops.sum(ops.square(difference), axis=1, keepdims=True)
+        if self.metric == "squared":
+            return squared_sum
+        return ops.sqrt(ops.maximum(squared_sum, self.epsilon))
+
+    def compute_output_shape(self, input_shape):
+        return (input_shape[0][0], 1)
+
+    def get_config(self):
+        return {**super().get_config(), "metric": self.metric, "epsilon": self.epsilon}
+
+
+def build_siamese(
+    base: str | keras.Model = "mlp", distance: str = "euclidean", *,
+    input_shape: tuple[int, ...] = INPUT_SHAPE,
+) -> keras.Model:
+    """The Siamese model `[a, b] -> distance`, of shape (batch, 1).
+
+    Both inputs go through the SAME base network object, so there is one set of weights: the
+    model has exactly as many parameters as one base network, and the gradients coming from
+    the two branches add up in those shared weights.
+
+    Args:
+        base: `"mlp"` / `"cnn"` (see `build_base_network`), or your own Keras model mapping
+            one image to a 1-D embedding.
+        distance: `"euclidean"`, `"squared"` or `"manhattan"` (see `PairDistance`).
+        input_shape: shape of one image, float32 in [0, 1].
+    """
+    base_network = (
+        build_base_network(base, input_shape=input_shape) if isinstance(base, str) else base
+    )
+    image_a = keras.Input(shape=input_shape, name="image_a")
+    image_b = keras.Input(shape=input_shape, name="image_b")
+    embedding_a = base_network(image_a)
+    embedding_b = base_network(image_b)
+    d = PairDistance(distance, name="distance")([embedding_a, embedding_b])
+    return keras.Model([image_a, image_b], d, name="siamese")
+
+
+def base_network_of(model: keras.Model) -> keras.Model:
+    """The shared base network inside a model made by `build_siamese` (maps image -> embedding)."""
+    for layer in model.layers:
+        if isinstance(layer, keras.Model):
+            return layer
+    raise ValueError(f"{model.name} holds no base network; build it with build_siamese().")

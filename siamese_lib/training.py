@@ -1,0 +1,81 @@
+"""Training a Siamese model, by default with the seed blog's recipe.
+
+The seed: RMSprop with default settings, batch 128, 20 epochs, 60,000 random pairs, contrastive
+loss with margin 1, accuracy at threshold 0.5. Explained in notebooks/04_training.ipynb.
+"""
+
+from __future__ import annotations
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from .losses import contrastive_loss, pair_accuracy
+from .pairs import PairStream
+
+
+def seed_everything(seed: int = 0) -> None:
+    """Seed Python, numpy and Keras, and make TensorFlow's ops deterministic.
+
+    Call it before building a model as well, so that the initial weights are the same too.
+    """
+    keras.utils.set_random_seed(seed)
+    tf.config.experimental.enable_op_determinism()
+
+
+def train(
+    model: keras.Model,
+    x_train: np.ndarray,
+    y_train: np.ndarray,
+    *,
+    epochs: int = 20,
+    batch_size: int = 128,
+    pairs_per_epoch: int = 60_000,
+    margin: float = 1.0,
+    threshold: float = 0.5,
+    optimizer: keras.optimizers.Optimizer | str | None = None,
+    validation_data: tuple[np.ndarray, np.ndarray] | None = None,
+    validation_pairs: int = 10_000,
+    seed: int = 0,
+    verbose: int = 2,
+    callbacks: list[keras.callbacks.Callback] | None = None,
+) -> keras.callbacks.History:
+    """Compile `model` with the contrastive loss and pair accuracy, then fit it on fresh pairs.
+
+    Args:
+        model: a model `[a, b] -> distance (batch, 1)`, e.g. from `build_siamese()`.
+        x_train: training images, uint8 (N, 28, 28) or float (N, 28, 28[, 1]) in [0, 1].
+        y_train: their digit labels (N,).
+        epochs, batch_size, pairs_per_epoch, margin, threshold: the seed's recipe by default.
+            Every epoch draws `pairs_per_epoch` new pairs, half of them same-digit.
+        optimizer: default `keras.optimizers.RMSprop()` with its default settings (the seed's).
+        validation_data: optional `(x_val, y_val)` images and labels; `validation_pairs`
+            fixed pairs are drawn from them once, and `val_loss` / `val_pair_accuracy` are
+            reported every epoch. Pass the TEST split to track test pair accuracy.
+        seed: seeds the pairs, the dropout and TensorFlow (see `seed_everything`).
+        verbose: Keras' verbosity; 2 prints one line per epoch (no progress bars).
+        callbacks: extra Keras callbacks.
+
+    Returns:
+        The Keras `History`: `history.history["loss"]`, `["pair_accuracy"]`, and with
+        validation data `["val_loss"]`, `["val_pair_accuracy"]`, one value per epoch.
+    """
+    seed_everything(seed)
+    model.compile(
+        optimizer=optimizer if optimizer is not None else keras.optimizers.RMSprop(),
+        loss=contrastive_loss(margin),
+        metrics=[pair_accuracy(threshold)],
+    )
+    pairs = PairStream(
+        x_train, y_train, pairs_per_epoch=pairs_per_epoch, batch_size=batch_size, seed=seed
+    )
+    validation = None
+    if validation_data is not None:
+        x_val, y_val = validation_data
+        validation = PairStream(
+            x_val, y_val, pairs_per_epoch=validation_pairs, batch_size=1024,
+            seed=seed + 1, fresh_each_epoch=False,
+        )
+    return model.fit(
+        pairs, epochs=epochs, validation_data=validation, verbose=verbose, callbacks=callbacks
+    )

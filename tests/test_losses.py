@@ -1,0 +1,86 @@
+"""Contrastive loss and pair accuracy against a plain numpy reference, in both label shapes."""
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+import siamese_lib as sl
+
+
+def numpy_contrastive_loss(y, d, margin=1.0):
+    y, d = np.ravel(y), np.ravel(d)
+    return np.mean(y * d**2 + (1 - y) * np.maximum(margin - d, 0) ** 2)
+
+
+def numpy_pair_accuracy(y, d, threshold=0.5):
+    y, d = np.ravel(y), np.ravel(d)
+    return np.mean((d < threshold) == (y == 1))
+
+
+@pytest.fixture
+def toy_batch():
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 2, 64).astype(np.float32)
+    d = np.abs(rng.normal(0.5, 0.4, 64)).astype(np.float32).reshape(64, 1)
+    return y, d
+
+
+@pytest.mark.parametrize("label_shape", [(64,), (64, 1)])
+@pytest.mark.parametrize("margin", [0.5, 1.0, 2.0])
+def test_loss_matches_numpy(toy_batch, label_shape, margin):
+    y, d = toy_batch
+    got = float(sl.contrastive_loss(margin)(y.reshape(label_shape), d))
+    assert got == pytest.approx(numpy_contrastive_loss(y, d, margin), rel=1e-5)
+
+
+@pytest.mark.parametrize("label_shape", [(64,), (64, 1)])
+@pytest.mark.parametrize("threshold", [0.3, 0.5, 0.8])
+def test_accuracy_matches_numpy(toy_batch, label_shape, threshold):
+    y, d = toy_batch
+    got = float(sl.pair_accuracy(threshold)(y.reshape(label_shape), d))
+    assert got == pytest.approx(numpy_pair_accuracy(y, d, threshold))
+
+
+def test_loss_hand_values():
+    """Same pair at d=0.3: 0.09. Different pair at d=0.3: (1-0.3)^2=0.49. Beyond margin: 0."""
+    loss = sl.contrastive_loss(1.0)
+    assert float(loss(np.array([1.0]), np.array([[0.3]]))) == pytest.approx(0.09)
+    assert float(loss(np.array([0.0]), np.array([[0.3]]))) == pytest.approx(0.49)
+    assert float(loss(np.array([0.0]), np.array([[1.7]]))) == 0.0
+
+
+def test_seed_accuracy_ported_naively_broadcasts_to_a_matrix(toy_batch):
+    """The shape trap: the seed's K.equal(y_true, y_pred < 0.5) in Keras 3 with (batch,) labels."""
+    y, _ = toy_batch
+    d = np.where(y == 1, 0.1, 0.9).astype(np.float32).reshape(-1, 1)  # every pair right
+    naive = keras.ops.mean(keras.ops.equal(y, keras.ops.cast(d < 0.5, "float32")))
+    assert keras.ops.equal(y, keras.ops.cast(d < 0.5, "float32")).shape == (64, 64)
+    assert float(naive) == pytest.approx(np.mean(y) ** 2 + (1 - np.mean(y)) ** 2)
+    assert float(sl.pair_accuracy()(y, d)) == 1.0
+
+
+def test_loss_gradient_matches_calculus():
+    """dL/dd = 2d for a same pair; -2(margin - d) for a different pair inside the margin."""
+    d = tf.Variable([[0.3], [0.3], [1.5]])
+    with tf.GradientTape() as tape:
+        per_pair = sl.ContrastiveLoss(1.0).call(tf.constant([1.0, 0.0, 0.0]), d)
+        total = tf.reduce_sum(per_pair)
+    np.testing.assert_allclose(tape.gradient(total, d).numpy().ravel(), [0.6, -1.4, 0.0],
+                               rtol=1e-6)
+
+
+def test_loss_and_metric_serialize_with_their_settings():
+    for obj, attr, value in [(sl.contrastive_loss(2.0), "margin", 2.0),
+                             (sl.pair_accuracy(0.7), "threshold", 0.7)]:
+        config = keras.saving.serialize_keras_object(obj)
+        copy = keras.saving.deserialize_keras_object(config, safe_mode=True)
+        assert type(copy) is type(obj) and getattr(copy, attr) == value
+
+
+def test_metric_is_named_pair_accuracy_in_history(small_mnist):
+    (x, y), _ = small_mnist
+    model = sl.build_siamese()
+    model.compile(optimizer="rmsprop", loss=sl.contrastive_loss(), metrics=[sl.pair_accuracy()])
+    history = model.fit(sl.PairStream(x, y, pairs_per_epoch=256), epochs=1, verbose=0)
+    assert set(history.history) == {"loss", "pair_accuracy"}
