@@ -1,13 +1,14 @@
 # Siamese networks on MNIST: set-up, notebooks and tests.
 #   make lab    create .venv (first time), install, open JupyterLab on notebooks/
 #   make test   ruff, the unit tests, then every notebook under nbval
+#   make notebooks  re-execute every notebook in place (outputs, figures, models)
 
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 NOTEBOOKS := $(sort $(wildcard notebooks/*.ipynb))
 
-.PHONY: setup lab test lint unit nbval bench clean
+.PHONY: setup lab test lint unit nbval notebooks bench clean
 
 setup: $(VENV)/.installed
 
@@ -34,10 +35,17 @@ unit: setup
 
 nbval: setup
 ifneq ($(NOTEBOOKS),)
-	$(BIN)/python -m pytest --nbval-lax --nbval-current-env $(NOTEBOOKS)
+	$(BIN)/python -m pytest --nbval-lax --nbval-current-env \
+		--nbval-sanitize-with notebooks/nbval_sanitize.cfg $(NOTEBOOKS)
 else
 	@echo "nbval: no notebooks yet"
 endif
+
+# Re-execute every notebook in place: refreshes outputs, figures/ and models/.
+notebooks: setup
+	$(BIN)/python -m siamese_lib.navigation
+	$(BIN)/jupyter nbconvert --to notebook --execute --inplace \
+		--ExecutePreprocessor.kernel_name=python3 --ExecutePreprocessor.timeout=1200 $(NOTEBOOKS)
 
 bench: setup
 	$(BIN)/python benchmarks/bench.py

@@ -9,15 +9,37 @@ import os
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 
+from .quiet import quiet_native_stderr  # noqa: E402
+
+with quiet_native_stderr():  # TensorFlow's start-up lines (see quiet.py)
+    import tensorflow as _tf
+
+    _tf.config.list_physical_devices()
+
+from . import plotting  # noqa: E402
 from .errors import DataFileError, ImageFileError, ModelFileError, SiameseLibError  # noqa: E402
-from .evaluation import PairEvaluation, evaluate_pairs, pair_distances  # noqa: E402
+from .evaluation import (  # noqa: E402
+    PairEvaluation,
+    accuracy_vs_threshold,
+    evaluate_pairs,
+    knn_classify,
+    nearest_neighbours,
+    pair_distances,
+)
 from .image_files import export_image_folder, load_digit_image, load_image_folder  # noqa: E402
-from .losses import ContrastiveLoss, PairAccuracy, contrastive_loss, pair_accuracy  # noqa: E402
+from .losses import (  # noqa: E402
+    ContrastiveLoss,
+    PairAccuracy,
+    contrastive_loss,
+    loss_and_gradient,
+    pair_accuracy,
+)
 from .mnist import load_mnist, write_idx  # noqa: E402
 from .model import (  # noqa: E402
     PairDistance,
     base_network_of,
     build_base_network,
+    build_pseudo_siamese,
     build_siamese,
     to_model_input,
 )
@@ -37,20 +59,26 @@ __all__ = [
     "PairEvaluation",
     "PairStream",
     "SiameseLibError",
+    "accuracy_vs_threshold",
     "base_network_of",
     "build_base_network",
+    "build_pseudo_siamese",
     "build_siamese",
     "contrastive_loss",
     "evaluate_pairs",
     "export_image_folder",
+    "knn_classify",
     "load_digit_image",
     "load_image_folder",
     "load_mnist",
     "load_model",
+    "loss_and_gradient",
     "make_pair_indices",
     "make_pairs",
+    "nearest_neighbours",
     "pair_accuracy",
     "pair_distances",
+    "plotting",
     "save_model",
     "seed_everything",
     "to_model_input",

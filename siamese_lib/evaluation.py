@@ -81,3 +81,71 @@ def evaluate_pairs(
         first=i,
         second=j,
     )
+
+
+def accuracy_vs_threshold(
+    distances: np.ndarray, labels: np.ndarray, thresholds: np.ndarray
+) -> np.ndarray:
+    """Pair accuracy at each threshold: float64 (len(thresholds),).
+
+    Uses `pair_accuracy` itself, so it is the same rule as in training.
+    """
+    return np.array([float(pair_accuracy(t)(labels, distances)) for t in thresholds])
+
+
+def nearest_neighbours(
+    queries: np.ndarray, references: np.ndarray, *, k: int = 1, batch_size: int = 1000
+) -> tuple[np.ndarray, np.ndarray]:
+    """The k references closest to each query, by Euclidean distance.
+
+    Works on anything flattened to vectors: raw images (N, 28, 28) or embeddings (N, D).
+
+    Args:
+        queries: (Q, ...) array; references: (R, ...) array with the same trailing size.
+        k: neighbours per query, at most R.
+        batch_size: queries per matrix product (memory: batch_size x R floats).
+
+    Returns:
+        `(indices, distances)`: int64 (Q, k) into references, and float32 (Q, k), nearest first.
+    """
+    q = np.asarray(queries, dtype=np.float32).reshape(len(queries), -1)
+    r = np.asarray(references, dtype=np.float32).reshape(len(references), -1)
+    if q.shape[1] != r.shape[1]:
+        raise ValueError(f"queries have {q.shape[1]} values each, references {r.shape[1]}.")
+    if not 1 <= k <= len(r):
+        raise ValueError(f"k must be between 1 and {len(r)}, got {k}.")
+    r_squared = np.einsum("ij,ij->i", r, r)
+    indices = np.empty((len(q), k), dtype=np.int64)
+    distances = np.empty((len(q), k), dtype=np.float32)
+    for start in range(0, len(q), batch_size):
+        block = q[start : start + batch_size]
+        squared = np.einsum("ij,ij->i", block, block)[:, None] - 2 * block @ r.T + r_squared
+        nearest = np.argpartition(squared, k - 1, axis=1)[:, :k]
+        order = np.take_along_axis(squared, nearest, axis=1).argsort(axis=1, kind="stable")
+        nearest = np.take_along_axis(nearest, order, axis=1)
+        indices[start : start + len(block)] = nearest
+        distances[start : start + len(block)] = np.sqrt(
+            np.maximum(np.take_along_axis(squared, nearest, axis=1), 0.0)
+        )
+    return indices, distances
+
+
+def knn_classify(
+    queries: np.ndarray, references: np.ndarray, reference_labels: np.ndarray, *, k: int = 1
+) -> np.ndarray:
+    """Label each query by a majority vote of its k nearest references (ties: the nearest wins).
+
+    Returns:
+        Predicted labels (Q,), reference_labels' dtype.
+    """
+    reference_labels = np.asarray(reference_labels)
+    indices, _ = nearest_neighbours(queries, references, k=k)
+    votes = reference_labels[indices]  # (Q, k), nearest first
+    if k == 1:
+        return votes[:, 0]
+    predicted = np.empty(len(votes), dtype=reference_labels.dtype)
+    for row, neighbour_labels in enumerate(votes):
+        values, counts = np.unique(neighbour_labels, return_counts=True)
+        winners = values[counts == counts.max()]
+        predicted[row] = next(label for label in neighbour_labels if label in winners)
+    return predicted

@@ -15,6 +15,8 @@ while the true pair accuracy is 0.97. Explained in notebooks/03_contrastive_loss
 from __future__ import annotations
 
 import keras
+import numpy as np
+import tensorflow as tf
 from keras import ops
 
 
@@ -81,3 +83,28 @@ def contrastive_loss(margin: float = 1.0) -> ContrastiveLoss:
 def pair_accuracy(threshold: float = 0.5) -> PairAccuracy:
     """The pair accuracy at this threshold: `(y_true, y_pred) -> scalar`, for `metrics=[...]`."""
     return PairAccuracy(threshold=threshold)
+
+
+def loss_and_gradient(
+    d: np.ndarray, label: float, margin: float = 1.0
+) -> tuple[np.ndarray, np.ndarray]:
+    """The contrastive loss of ONE pair at each distance in `d`, and its gradient dL/dd.
+
+    The gradient comes from TensorFlow's automatic differentiation of `ContrastiveLoss`, so it
+    can be checked against the hand-derived 2d (same pair) and -2 max(margin - d, 0) (different
+    pair). Explained in notebooks/03_contrastive_loss.ipynb.
+
+    Args:
+        d: distances (K,), float.
+        label: 1.0 (same pair) or 0.0 (different pair).
+
+    Returns:
+        `(loss, gradient)`, two float32 arrays (K,).
+    """
+    distances = tf.Variable(np.asarray(d, dtype=np.float32).reshape(-1, 1))
+    labels = tf.fill((len(d),), float(label))
+    with tf.GradientTape() as tape:
+        per_pair = ContrastiveLoss(margin).call(labels, distances)
+        total = tf.reduce_sum(per_pair)
+    gradient = tape.gradient(total, distances)
+    return per_pair.numpy(), gradient.numpy().reshape(-1)

@@ -46,20 +46,20 @@ def build_base_network(
     """
     inputs = keras.Input(shape=input_shape, name="image")
     if kind == "mlp":
-        x = layers.Flatten()(inputs)
-        x = layers.Dense(128, activation="relu")(x)
-        x = layers.Dropout(0.1)(x)
-        x = layers.Dense(128, activation="relu")(x)
-        x = layers.Dropout(0.1)(x)
-        outputs = layers.Dense(embedding_dim, activation="relu")(x)
+        x = layers.Flatten(name="flatten")(inputs)
+        x = layers.Dense(128, activation="relu", name="dense_1")(x)
+        x = layers.Dropout(0.1, name="dropout_1")(x)
+        x = layers.Dense(128, activation="relu", name="dense_2")(x)
+        x = layers.Dropout(0.1, name="dropout_2")(x)
+        outputs = layers.Dense(embedding_dim, activation="relu", name="embedding")(x)
     elif kind == "cnn":
-        x = layers.Conv2D(32, 3, activation="relu", padding="same")(inputs)
-        x = layers.MaxPooling2D()(x)
-        x = layers.Conv2D(64, 3, activation="relu", padding="same")(x)
-        x = layers.MaxPooling2D()(x)
-        x = layers.Flatten()(x)
-        x = layers.Dropout(0.1)(x)
-        outputs = layers.Dense(embedding_dim)(x)
+        x = layers.Conv2D(32, 3, activation="relu", padding="same", name="conv_1")(inputs)
+        x = layers.MaxPooling2D(name="pool_1")(x)
+        x = layers.Conv2D(64, 3, activation="relu", padding="same", name="conv_2")(x)
+        x = layers.MaxPooling2D(name="pool_2")(x)
+        x = layers.Flatten(name="flatten")(x)
+        x = layers.Dropout(0.1, name="dropout")(x)
+        outputs = layers.Dense(embedding_dim, name="embedding")(x)
     else:
         raise ValueError(f"kind must be 'mlp' or 'cnn', not {kind!r}.")
     return keras.Model(inputs, outputs, name=f"base_network_{kind}")
@@ -128,6 +128,23 @@ def build_siamese(
     embedding_b = base_network(image_b)
     d = PairDistance(distance, name="distance")([embedding_a, embedding_b])
     return keras.Model([image_a, image_b], d, name="siamese")
+
+
+def build_pseudo_siamese(
+    base: str = "mlp", distance: str = "euclidean", *, input_shape: tuple[int, ...] = INPUT_SHAPE,
+) -> keras.Model:
+    """A pseudo-siamese model, for contrast: TWO base networks, one per input, own weights each.
+
+    Same inputs and output as `build_siamese`, twice the parameters, and nothing forces the
+    two embeddings to live in the same space. Explained in notebooks/02_siamese_networks.ipynb.
+    """
+    image_a = keras.Input(shape=input_shape, name="image_a")
+    image_b = keras.Input(shape=input_shape, name="image_b")
+    tower_a = build_base_network(base, input_shape=input_shape)
+    tower_b = build_base_network(base, input_shape=input_shape)
+    tower_a.name, tower_b.name = f"{tower_a.name}_a", f"{tower_b.name}_b"
+    d = PairDistance(distance, name="distance")([tower_a(image_a), tower_b(image_b)])
+    return keras.Model([image_a, image_b], d, name="pseudo_siamese")
 
 
 def base_network_of(model: keras.Model) -> keras.Model:

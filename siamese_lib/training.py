@@ -12,6 +12,7 @@ import tensorflow as tf
 
 from .losses import contrastive_loss, pair_accuracy
 from .pairs import PairStream
+from .quiet import quiet_native_stderr
 
 
 def seed_everything(seed: int = 0) -> None:
@@ -76,6 +77,8 @@ def train(
             x_val, y_val, pairs_per_epoch=validation_pairs, batch_size=1024,
             seed=seed + 1, fresh_each_epoch=False,
         )
-    return model.fit(
-        pairs, epochs=epochs, validation_data=validation, verbose=verbose, callbacks=callbacks
-    )
+    with quiet_native_stderr():  # tf.data's native log line on its first generator
+        return model.fit(
+            pairs, epochs=epochs, validation_data=validation, verbose=verbose,
+            callbacks=callbacks,
+        )
