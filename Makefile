@@ -2,13 +2,15 @@
 #   make lab    create .venv (first time), install, open JupyterLab on notebooks/
 #   make test   ruff, the unit tests, then every notebook under nbval
 #   make notebooks  re-execute every notebook in place (outputs, figures, models)
+#   make app    notebook 05 alone in the browser (Voila), for a projector
+#   make models retrain the shipped pretrained model; make bench: benchmarks
 
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
-NOTEBOOKS := $(sort $(wildcard notebooks/*.ipynb))
+NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]_*.ipynb))
 
-.PHONY: setup lab test lint unit nbval notebooks bench clean
+.PHONY: setup lab test lint unit nbval notebooks models app bench clean
 
 setup: $(VENV)/.installed
 
@@ -45,10 +47,22 @@ endif
 notebooks: setup
 	$(BIN)/python -m siamese_lib.navigation
 	$(BIN)/jupyter nbconvert --to notebook --execute --inplace \
-		--ExecutePreprocessor.kernel_name=python3 --ExecutePreprocessor.timeout=1200 $(NOTEBOOKS)
+		--ExecutePreprocessor.kernel_name=python3 --ExecutePreprocessor.timeout=1200 \
+		--ExecutePreprocessor.record_timing=False $(NOTEBOOKS)
+
+# Retrain the pretrained model shipped in models/pretrained/ (about a minute).
+models: setup
+	$(BIN)/python -m siamese_lib.pretrained
+
+# Notebook 05 alone, as an app (Voila), for a projector in class.
+APP_PORT ?= 8866
+app: setup
+	$(BIN)/voila notebooks/05_compare_pairs.ipynb --port=$(APP_PORT) --Voila.ip=127.0.0.1 \
+		--no-browser --strip_sources=True
 
 bench: setup
 	$(BIN)/python benchmarks/bench.py
+	$(BIN)/python benchmarks/compare_speed.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -45,6 +45,7 @@ from .model import (  # noqa: E402
 )
 from .pairs import PairStream, make_pair_indices, make_pairs  # noqa: E402
 from .persistence import load_model, save_model  # noqa: E402
+from .preprocessing import preprocess_digit  # noqa: E402
 from .training import seed_everything, train  # noqa: E402
 
 __version__ = "0.1.0"
@@ -79,6 +80,7 @@ __all__ = [
     "pair_accuracy",
     "pair_distances",
     "plotting",
+    "preprocess_digit",
     "save_model",
     "seed_everything",
     "to_model_input",

@@ -16,7 +16,7 @@ from siamese_lib.navigation import notebook_paths
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = notebook_paths(ROOT / "notebooks")
 EXPECTED = ["01_mnist.ipynb", "02_siamese_networks.ipynb", "03_contrastive_loss.ipynb",
-            "04_training.ipynb"]
+            "04_training.ipynb", "05_compare_pairs.ipynb"]
 
 
 def _read(path):
@@ -35,6 +35,7 @@ def test_executed_in_order_with_outputs_and_python3_kernel(path):
     counts = [c.execution_count for c in code]
     assert counts == list(range(1, len(code) + 1)), "run top to bottom in a fresh kernel"
     assert all(o.output_type != "error" for c in code for o in c.outputs)
+    assert not any("execution" in c.metadata for c in code), "timing metadata: git churn"
     assert sum(bool(c.outputs) for c in code) >= len(code) - 2
 
 

@@ -36,9 +36,10 @@ def test_environment_yml_lists_the_same_packages_as_pyproject():
 def test_required_packages_are_declared():
     project = _pyproject()["project"]
     names = {re.split(r"[<>=!~\[]", d)[0] for d in project["dependencies"]}
-    assert names == {"tensorflow", "numpy", "pillow", "matplotlib", "jupyterlab", "ipywidgets"}
+    assert names == {"tensorflow", "numpy", "pillow", "matplotlib", "jupyterlab", "ipywidgets",
+                     "anywidget", "voila"}
     dev = {re.split(r"[<>=!~\[]", d)[0] for d in project["optional-dependencies"]["dev"]}
-    assert dev == {"pytest", "nbval", "ruff"}
+    assert dev == {"pytest", "nbval", "ruff", "playwright"}
 
 
 def test_readme_shows_the_two_commands_first():
@@ -59,6 +60,7 @@ def test_makefile_targets_use_the_venv():
 def test_ci_runs_make_test():
     ci = (ROOT / ".ci" / "run").read_text()
     assert "make test" in ci and "set -euo pipefail" in ci
+    assert "apt-get install -y chromium" in ci  # the browser tests must run under CI
 
 
 def test_data_is_credited_with_its_licence():
