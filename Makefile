@@ -60,9 +60,10 @@ app: setup
 	$(BIN)/voila notebooks/05_compare_pairs.ipynb --port=$(APP_PORT) --Voila.ip=127.0.0.1 \
 		--no-browser --strip_sources=True
 
+# Both benchmarks run; the target fails if either prints a FAIL.
 bench: setup
-	$(BIN)/python benchmarks/bench.py
-	$(BIN)/python benchmarks/compare_speed.py
+	@status=0; $(BIN)/python benchmarks/bench.py || status=1; \
+	$(BIN)/python benchmarks/compare_speed.py || status=1; exit $$status
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

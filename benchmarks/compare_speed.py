@@ -8,28 +8,20 @@ under 15 ms median on 2 CPU cores (printed as PASS / FAIL).
 """
 
 import os
-import statistics
 import sys
 import time
 from pathlib import Path
 
-import siamese_lib as sl
-from siamese_lib.pretrained import PRETRAINED_DIR
-from siamese_lib.widgets import compare_digits
+sys.path.insert(0, os.path.dirname(__file__))
+from measure import median_ms  # noqa: E402
+
+import siamese_lib as sl  # noqa: E402
+from siamese_lib.pretrained import PRETRAINED_DIR  # noqa: E402
+from siamese_lib.widgets import compare_digits  # noqa: E402
 
 TARGET_MS = 15.0
 REPEATS = 200
 SAMPLES = Path(__file__).resolve().parent.parent / "data" / "samples"
-
-
-def median_ms(step, repeats=REPEATS):
-    step()  # warm up (first call traces the model)
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        step()
-        times.append(time.perf_counter() - start)
-    return 1000 * statistics.median(times)
 
 
 def main():
@@ -40,12 +32,13 @@ def main():
     rows = {
         "one comparison: 2 x preprocess_digit + model called directly":
             median_ms(lambda: compare_digits(model, sl.preprocess_digit(photo),
-                                             sl.preprocess_digit(x_test[0]))),
+                                             sl.preprocess_digit(x_test[0])), REPEATS),
         "the model alone, called directly (2 embeddings + distance)":
-            median_ms(lambda: compare_digits(model, a, b)),
+            median_ms(lambda: compare_digits(model, a, b), REPEATS),
         "the model alone through model.predict (the seed's way)":
             median_ms(lambda: model.predict([a[None], b[None]], verbose=0), repeats=50),
-        "preprocess_digit on a 320x320 JPEG photo": median_ms(lambda: sl.preprocess_digit(photo)),
+        "preprocess_digit on a 320x320 JPEG photo":
+            median_ms(lambda: sl.preprocess_digit(photo), REPEATS),
     }
     print(f"Measured {time.strftime('%Y-%m-%d')} on {os.cpu_count()} CPU cores, median of "
           f"{REPEATS} runs:\n")

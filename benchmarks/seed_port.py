@@ -26,7 +26,7 @@ from keras.models import Model  # noqa: E402
 from keras.optimizers import RMSprop  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(__file__))
-from measure import EpochTimer, result_row  # noqa: E402
+from measure import EpochTimer, median_ms, one_pair, result_row  # noqa: E402
 
 import siamese_lib as sl  # noqa: E402
 
@@ -113,10 +113,12 @@ def main(epochs):
     flag = np.array(flag)
     prep_s = time.perf_counter() - start
     model.compile(loss=contrastive_loss, optimizer=RMSprop(), metrics=[accuracy])
-    timer = EpochTimer()
+    timer = EpochTimer(x_test, y_test)
     history = model.fit([r1set, r2set], flag, batch_size=128, epochs=epochs, verbose=0,
                         callbacks=[timer])
-    return result_row(prep_s, timer, history, "accuracy", model, x_test, y_test)
+    a, b = one_pair(x_test)  # the seed compares a pair with model.predict
+    compare_ms = median_ms(lambda: model.predict([a, b], verbose=0), repeats=30)
+    return result_row(prep_s, timer, history, "accuracy", model, x_test, y_test, compare_ms)
 
 
 if __name__ == "__main__":

@@ -16,15 +16,20 @@ with quiet_native_stderr():  # TensorFlow's start-up lines (see quiet.py)
 
     _tf.config.list_physical_devices()
 
-from . import plotting  # noqa: E402
+from . import plotting, recipes  # noqa: E402
 from .errors import DataFileError, ImageFileError, ModelFileError, SiameseLibError  # noqa: E402
 from .evaluation import (  # noqa: E402
     PairEvaluation,
     accuracy_vs_threshold,
+    auc,
+    calibrate_threshold,
     evaluate_pairs,
+    hardest_pairs,
     knn_classify,
     nearest_neighbours,
     pair_distances,
+    pca_2d,
+    roc_curve,
 )
 from .image_files import export_image_folder, load_digit_image, load_image_folder  # noqa: E402
 from .losses import (  # noqa: E402
@@ -61,13 +66,16 @@ __all__ = [
     "PairStream",
     "SiameseLibError",
     "accuracy_vs_threshold",
+    "auc",
     "base_network_of",
     "build_base_network",
     "build_pseudo_siamese",
     "build_siamese",
+    "calibrate_threshold",
     "contrastive_loss",
     "evaluate_pairs",
     "export_image_folder",
+    "hardest_pairs",
     "knn_classify",
     "load_digit_image",
     "load_image_folder",
@@ -79,8 +87,11 @@ __all__ = [
     "nearest_neighbours",
     "pair_accuracy",
     "pair_distances",
+    "pca_2d",
     "plotting",
     "preprocess_digit",
+    "recipes",
+    "roc_curve",
     "save_model",
     "seed_everything",
     "to_model_input",

@@ -149,3 +149,66 @@ def knn_classify(
         winners = values[counts == counts.max()]
         predicted[row] = next(label for label in neighbour_labels if label in winners)
     return predicted
+
+
+def roc_curve(distances: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, np.ndarray,
+                                                                     np.ndarray]:
+    """ROC curve of the rule "same when d < t", over every useful threshold t.
+
+    Args:
+        distances: (N,) float. labels: (N,), 1 = same pair, 0 = different pair.
+
+    Returns:
+        `(false_positive_rate, true_positive_rate, thresholds)`, each (K,), from t below every
+        distance (nothing called same: (0, 0)) to t above every distance ((1, 1)). "Positive"
+        means "called same": the true positive rate is the share of same pairs called same.
+    """
+    distances, same = np.asarray(distances, np.float64), np.asarray(labels) == 1
+    order = np.argsort(distances, kind="stable")
+    d_sorted, same_sorted = distances[order], same[order]
+    last_of_each_value = np.r_[np.flatnonzero(np.diff(d_sorted)), len(d_sorted) - 1]
+    true_positives = np.cumsum(same_sorted)[last_of_each_value]
+    false_positives = np.cumsum(~same_sorted)[last_of_each_value]
+    tpr = np.r_[0.0, true_positives / max(same.sum(), 1)]
+    fpr = np.r_[0.0, false_positives / max((~same).sum(), 1)]
+    values = d_sorted[last_of_each_value]  # the distinct distances, ascending
+    thresholds = np.r_[values[0], (values[:-1] + values[1:]) / 2, values[-1] + 1e-6]
+    return fpr, tpr, thresholds
+
+
+def auc(false_positive_rate: np.ndarray, true_positive_rate: np.ndarray) -> float:
+    """Area under a ROC curve (trapezoids): 1.0 separates perfectly, 0.5 is chance."""
+    return float(np.trapezoid(true_positive_rate, false_positive_rate))
+
+
+def calibrate_threshold(distances: np.ndarray, labels: np.ndarray) -> tuple[float, float]:
+    """The threshold with the best pair accuracy on these pairs, and that accuracy.
+
+    Use VALIDATION pairs (carved from the training set), never test pairs: a threshold chosen
+    on the test set makes the test score look better than it is.
+    """
+    fpr, tpr, thresholds = roc_curve(distances, labels)
+    share_same = float(np.mean(np.asarray(labels) == 1))
+    accuracy = share_same * tpr + (1 - share_same) * (1 - fpr)
+    best = int(np.argmax(accuracy))
+    return float(thresholds[best]), float(accuracy[best])
+
+
+def pca_2d(embeddings: np.ndarray) -> np.ndarray:
+    """The two principal components of a set of embeddings (N, D) -> (N, 2), float32."""
+    centred = np.asarray(embeddings, np.float64) - np.mean(embeddings, axis=0)
+    _, _, components = np.linalg.svd(centred, full_matrices=False)
+    return (centred @ components[:2].T).astype(np.float32)
+
+
+def hardest_pairs(result: PairEvaluation, n: int = 8) -> tuple[np.ndarray, np.ndarray]:
+    """The worst mistakes: same pairs with the largest distances, different with the smallest.
+
+    Returns:
+        `(same_worst, different_worst)`: positions into `result`'s arrays, worst first.
+    """
+    same = np.flatnonzero(result.labels == 1)
+    different = np.flatnonzero(result.labels == 0)
+    same_worst = same[np.argsort(-result.distances[same], kind="stable")[:n]]
+    different_worst = different[np.argsort(result.distances[different], kind="stable")[:n]]
+    return same_worst, different_worst

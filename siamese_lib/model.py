@@ -32,17 +32,20 @@ def to_model_input(images: np.ndarray) -> np.ndarray:
 
 
 def build_base_network(
-    kind: str = "mlp", *, input_shape: tuple[int, ...] = INPUT_SHAPE, embedding_dim: int = 128,
+    kind: str = "mlp", *, input_shape: tuple[int, ...] = INPUT_SHAPE,
+    embedding_dim: int | None = None,
 ) -> keras.Model:
-    """The network that maps one image to its embedding: (batch, 28, 28, 1) -> (batch, 128).
+    """The network that maps one image to its embedding: (batch, 28, 28, 1) -> (batch, D).
 
     Args:
         kind: `"mlp"` is exactly the seed's network (Flatten, then Dense(128, relu),
             Dropout(0.1), Dense(128, relu), Dropout(0.1), Dense(128, relu): 133,504
-            parameters). `"cnn"` is a small convolutional network: two 3x3 convolution and
-            pooling stages, then Dense(embedding_dim).
+            parameters, D = 128). `"cnn"` is a small convolutional network: two 3x3
+            convolution and pooling stages, Dense(128, relu), Dropout(0.2), Dense(64), and the
+            embedding scaled to length 1 (`UnitNormalization`), so every distance lies in
+            [0, 2] (D = 64). Explained in notebooks/06_beyond_the_seed.ipynb.
         input_shape: shape of one image.
-        embedding_dim: size of the embedding (the seed: 128).
+        embedding_dim: size of the embedding D, if not the default.
     """
     inputs = keras.Input(shape=input_shape, name="image")
     if kind == "mlp":
@@ -51,15 +54,17 @@ def build_base_network(
         x = layers.Dropout(0.1, name="dropout_1")(x)
         x = layers.Dense(128, activation="relu", name="dense_2")(x)
         x = layers.Dropout(0.1, name="dropout_2")(x)
-        outputs = layers.Dense(embedding_dim, activation="relu", name="embedding")(x)
+        outputs = layers.Dense(embedding_dim or 128, activation="relu", name="embedding")(x)
     elif kind == "cnn":
         x = layers.Conv2D(32, 3, activation="relu", padding="same", name="conv_1")(inputs)
         x = layers.MaxPooling2D(name="pool_1")(x)
         x = layers.Conv2D(64, 3, activation="relu", padding="same", name="conv_2")(x)
         x = layers.MaxPooling2D(name="pool_2")(x)
         x = layers.Flatten(name="flatten")(x)
-        x = layers.Dropout(0.1, name="dropout")(x)
-        outputs = layers.Dense(embedding_dim, name="embedding")(x)
+        x = layers.Dense(128, activation="relu", name="dense")(x)
+        x = layers.Dropout(0.2, name="dropout")(x)
+        x = layers.Dense(embedding_dim or 64, name="projection")(x)
+        outputs = layers.UnitNormalization(name="embedding")(x)
     else:
         raise ValueError(f"kind must be 'mlp' or 'cnn', not {kind!r}.")
     return keras.Model(inputs, outputs, name=f"base_network_{kind}")

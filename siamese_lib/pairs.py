@@ -96,6 +96,15 @@ def _class_index(y: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.
     return classes, order, starts, counts
 
 
+def random_shift(images: np.ndarray, shift: int, rng: np.random.Generator) -> np.ndarray:
+    """Move each image (N, H, W) by its own random offset of up to `shift` pixels, zero-filled."""
+    n, height, width = images.shape[:3]
+    padded = np.pad(images, [(0, 0), (shift, shift), (shift, shift)] + [(0, 0)] * (images.ndim - 3))
+    rows = rng.integers(0, 2 * shift + 1, n)[:, None] + np.arange(height)
+    cols = rng.integers(0, 2 * shift + 1, n)[:, None] + np.arange(width)
+    return padded[np.arange(n)[:, None, None], rows[:, :, None], cols[:, None, :]]
+
+
 class PairStream(keras.utils.PyDataset):
     """Batches of random pairs for `model.fit`, drawn from uint8 images, fresh every epoch.
 
@@ -112,18 +121,20 @@ class PairStream(keras.utils.PyDataset):
         batch_size: pairs per batch (the seed: 128); the last batch may be smaller.
         seed: the pairs of epoch e are drawn with `[seed, e]`, so a run is reproducible.
         fresh_each_epoch: False keeps the first epoch's pairs forever (a fixed validation set).
+        shift: augmentation: move each image by a random whole number of pixels, up to `shift`
+            in each direction (0, the default: no augmentation). Seeded per epoch and batch.
     """
 
     def __init__(
         self, x: np.ndarray, y: np.ndarray, *, pairs_per_epoch: int = 60_000,
-        batch_size: int = 128, seed: int = 0, fresh_each_epoch: bool = True,
+        batch_size: int = 128, seed: int = 0, fresh_each_epoch: bool = True, shift: int = 0,
     ):
         super().__init__()
         if len(x) != len(y):
             raise ValueError(f"x has {len(x)} images but y has {len(y)} labels.")
         self.x, self.y = x, np.asarray(y)
         self.pairs_per_epoch, self.batch_size = pairs_per_epoch, batch_size
-        self.seed, self.fresh_each_epoch = seed, fresh_each_epoch
+        self.seed, self.fresh_each_epoch, self.shift = seed, fresh_each_epoch, shift
         self.epoch = 0
         self._draw()
 
@@ -139,9 +150,11 @@ class PairStream(keras.utils.PyDataset):
         if not 0 <= index < len(self):
             raise IndexError(f"batch {index} out of range for {len(self)} batches")
         batch = slice(index * self.batch_size, (index + 1) * self.batch_size)
-        a = to_model_input(self.x[self.i[batch]])
-        b = to_model_input(self.x[self.j[batch]])
-        return (a, b), self.labels[batch]
+        a, b = self.x[self.i[batch]], self.x[self.j[batch]]
+        if self.shift:
+            rng = np.random.default_rng([self.seed, self.epoch, index])
+            a, b = random_shift(a, self.shift, rng), random_shift(b, self.shift, rng)
+        return (to_model_input(a), to_model_input(b)), self.labels[batch]
 
     def on_epoch_end(self) -> None:
         if self.fresh_each_epoch:

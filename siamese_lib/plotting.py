@@ -257,3 +257,40 @@ def plot_accuracy_vs_threshold(thresholds: np.ndarray, accuracies: np.ndarray, *
     ax.legend()
     fig.tight_layout()
     return fig
+
+
+def plot_roc(false_positive_rate: np.ndarray, true_positive_rate: np.ndarray, area: float,
+             *, marked: tuple[float, float] | None = None, label: str = "") -> Figure:
+    """A ROC curve: pairs called "same" among same pairs (y) against among different pairs (x).
+
+    marked: optional (false positive rate, true positive rate) of the chosen threshold.
+    """
+    fig, ax = plt.subplots(figsize=(4.8, 4.4))
+    ax.plot(false_positive_rate, true_positive_rate, label=f"{label} AUC = {area:.4f}".strip())
+    ax.plot([0, 1], [0, 1], ":", color="gray", label="chance")
+    if marked is not None:
+        ax.plot(*marked, "o", color="tab:red", label="calibrated threshold")
+    ax.set_xlabel("different pairs called same (false positive rate)")
+    ax.set_ylabel("same pairs called same (true positive rate)")
+    ax.grid(alpha=0.3)
+    ax.legend(loc="lower right")
+    fig.tight_layout()
+    return fig
+
+
+def plot_embedding_2d(points: np.ndarray, labels: np.ndarray, *, title: str = "") -> Figure:
+    """A 2-D view of embeddings (N, 2), one colour per digit, the digit written at each mean."""
+    fig, ax = plt.subplots(figsize=(6.4, 5.6))
+    colours = plt.get_cmap("tab10")
+    for digit in range(10):
+        mine = points[labels == digit]
+        ax.scatter(mine[:, 0], mine[:, 1], s=3, alpha=0.4, color=colours(digit))
+        centre = mine.mean(axis=0)
+        ax.text(centre[0], centre[1], str(digit), fontsize=16, weight="bold", ha="center",
+                va="center", color=colours(digit),
+                bbox={"facecolor": "white", "alpha": 0.7, "edgecolor": "none"})
+    ax.set_title(title)
+    ax.set_xticks([])
+    ax.set_yticks([])
+    fig.tight_layout()
+    return fig

@@ -6,6 +6,8 @@ loss with margin 1, accuracy at threshold 0.5. Explained in notebooks/04_trainin
 
 from __future__ import annotations
 
+import contextlib
+
 import keras
 import numpy as np
 import tensorflow as tf
@@ -40,6 +42,8 @@ def train(
     seed: int = 0,
     verbose: int = 2,
     callbacks: list[keras.callbacks.Callback] | None = None,
+    strategy: tf.distribute.Strategy | None = None,
+    shift: int = 0,
 ) -> keras.callbacks.History:
     """Compile `model` with the contrastive loss and pair accuracy, then fit it on fresh pairs.
 
@@ -56,19 +60,32 @@ def train(
         seed: seeds the pairs, the dropout and TensorFlow (see `seed_everything`).
         verbose: Keras' verbosity; 2 prints one line per epoch (no progress bars).
         callbacks: extra Keras callbacks.
+        strategy: a `tf.distribute` strategy, e.g. `tf.distribute.MirroredStrategy()` to train
+            on several GPUs. Nothing else changes: a copy of `model` is built and trained
+            inside `strategy.scope()` (Keras ties variables to the strategy that made them),
+            and its trained weights are copied back into `model`. `batch_size` stays the
+            global batch, split across the devices.
+        shift: augmentation: random translations of the training images by up to `shift`
+            pixels (see `PairStream`); 0 (the seed's recipe) for none.
 
     Returns:
         The Keras `History`: `history.history["loss"]`, `["pair_accuracy"]`, and with
         validation data `["val_loss"]`, `["val_pair_accuracy"]`, one value per epoch.
     """
     seed_everything(seed)
-    model.compile(
-        optimizer=optimizer if optimizer is not None else keras.optimizers.RMSprop(),
-        loss=contrastive_loss(margin),
-        metrics=[pair_accuracy(threshold)],
-    )
+    trained = model
+    with strategy.scope() if strategy is not None else contextlib.nullcontext():
+        if strategy is not None:
+            trained = keras.models.clone_model(model)
+            trained.set_weights(model.get_weights())
+        trained.compile(
+            optimizer=optimizer if optimizer is not None else keras.optimizers.RMSprop(),
+            loss=contrastive_loss(margin),
+            metrics=[pair_accuracy(threshold)],
+        )
     pairs = PairStream(
-        x_train, y_train, pairs_per_epoch=pairs_per_epoch, batch_size=batch_size, seed=seed
+        x_train, y_train, pairs_per_epoch=pairs_per_epoch, batch_size=batch_size, seed=seed,
+        shift=shift,
     )
     validation = None
     if validation_data is not None:
@@ -78,7 +95,10 @@ def train(
             seed=seed + 1, fresh_each_epoch=False,
         )
     with quiet_native_stderr():  # tf.data's native log line on its first generator
-        return model.fit(
+        history = trained.fit(
             pairs, epochs=epochs, validation_data=validation, verbose=verbose,
             callbacks=callbacks,
         )
+    if trained is not model:
+        model.set_weights(trained.get_weights())
+    return history

@@ -85,3 +85,90 @@ def test_importing_and_training_prints_no_tensorflow_log_lines():
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                             env=env, check=True)
     assert result.stderr == ""
+
+
+def _scored_pairs(seed=0, n=400):
+    rng = np.random.default_rng(seed)
+    labels = rng.integers(0, 2, n).astype(np.float32)
+    distances = np.round(np.abs(rng.normal(0.8 - 0.5 * labels, 0.3)), 2)  # ties on purpose
+    return distances, labels
+
+
+def test_roc_curve_matches_brute_force_rates():
+    distances, labels = _scored_pairs()
+    fpr, tpr, thresholds = sl.roc_curve(distances, labels)
+    assert (fpr[0], tpr[0], fpr[-1], tpr[-1]) == (0.0, 0.0, 1.0, 1.0)
+    brute_fpr = [np.mean(distances[labels == 0] < t) for t in thresholds]
+    brute_tpr = [np.mean(distances[labels == 1] < t) for t in thresholds]
+    np.testing.assert_allclose(fpr, brute_fpr)
+    np.testing.assert_allclose(tpr, brute_tpr)
+    assert np.all(np.diff(thresholds) > 0)
+
+
+def test_auc_of_perfect_chance_and_reversed_scores():
+    labels = np.array([1, 1, 0, 0])
+    assert sl.auc(*sl.roc_curve(np.array([0.1, 0.2, 0.8, 0.9]), labels)[:2]) == 1.0
+    assert sl.auc(*sl.roc_curve(np.array([0.9, 0.8, 0.2, 0.1]), labels)[:2]) == 0.0
+    assert sl.auc(*sl.roc_curve(np.array([0.5, 0.5, 0.5, 0.5]), labels)[:2]) == 0.5
+
+
+def test_calibrated_threshold_is_the_best_one():
+    distances, labels = _scored_pairs(seed=1)
+    threshold, accuracy = sl.calibrate_threshold(distances, labels)
+    candidates = np.unique(np.r_[distances, distances + 1e-6, distances - 1e-6])
+    brute = max(np.mean((distances < t) == (labels == 1)) for t in candidates)
+    assert accuracy == pytest.approx(brute)
+    assert np.mean((distances < threshold) == (labels == 1)) == pytest.approx(accuracy)
+
+
+def test_pca_finds_the_widest_directions():
+    rng = np.random.default_rng(3)
+    data = rng.normal(size=(500, 5)) * np.array([10.0, 0.1, 3.0, 0.1, 0.1])
+    points = sl.pca_2d(data)
+    assert points.shape == (500, 2)
+    spread = points.std(axis=0)
+    assert spread[0] == pytest.approx(10, rel=0.1) and spread[1] == pytest.approx(3, rel=0.1)
+
+
+def test_hardest_pairs_are_the_worst_mistakes():
+    result = sl.PairEvaluation(accuracy=0, same_accuracy=0, different_accuracy=0, threshold=0.5,
+                               distances=np.array([0.1, 0.9, 0.6, 0.05, 0.3, 1.2]),
+                               labels=np.array([1, 1, 1, 0, 0, 0.0]),
+                               first=np.arange(6), second=np.arange(6))
+    same_worst, different_worst = sl.hardest_pairs(result, n=2)
+    assert same_worst.tolist() == [1, 2] and different_worst.tolist() == [3, 4]
+
+
+def test_random_shift_moves_each_image_within_bounds():
+    from siamese_lib.pairs import random_shift
+
+    images = np.zeros((200, 28, 28), np.uint8)
+    images[:, 14, 14] = 255
+    shifted = random_shift(images, 2, np.random.default_rng(0))
+    where = np.argwhere(shifted == 255)
+    assert len(where) == 200  # every dot kept (a 2-pixel move never leaves the frame)
+    assert np.abs(where[:, 1:] - 14).max() == 2 and len(np.unique(where[:, 1:], axis=0)) == 25
+
+
+def test_stream_shift_is_reproducible_and_only_when_asked(small_mnist):
+    (x, y), _ = small_mnist
+    plain = sl.PairStream(x, y, pairs_per_epoch=256, seed=1)
+    shifted = sl.PairStream(x, y, pairs_per_epoch=256, seed=1, shift=2)
+    again = sl.PairStream(x, y, pairs_per_epoch=256, seed=1, shift=2)
+    np.testing.assert_array_equal(plain[0][0][0], sl.to_model_input(x[plain.i[:128]]))
+    assert not np.array_equal(plain[0][0][0], shifted[0][0][0])
+    np.testing.assert_array_equal(shifted[0][0][0], again[0][0][0])
+    np.testing.assert_array_equal(plain[0][1], shifted[0][1])  # same pairs, same labels
+
+
+def test_recipes_build_what_they_say(small_mnist):
+    from siamese_lib import recipes
+
+    (x, y), _ = small_mnist
+    model, history = recipes.train_recipe("cnn", x, y, epochs=1, pairs_per_epoch=256,
+                                          verbose=0)
+    assert model.get_layer("distance").metric == "euclidean"
+    assert isinstance(model.optimizer, __import__("keras").optimizers.Adam)
+    assert sl.base_network_of(model).output_shape == (None, 64)
+    with pytest.raises(ValueError, match="recipe must be one of"):
+        recipes.train_recipe("transformer", x, y)

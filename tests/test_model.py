@@ -21,8 +21,10 @@ def test_mlp_is_the_seeds_network():
 
 def test_cnn_maps_images_to_embeddings():
     base = sl.build_base_network("cnn")
-    assert base.output_shape == (None, 128)
+    assert base.output_shape == (None, 64)
     assert any(isinstance(layer, keras.layers.Conv2D) for layer in base.layers)
+    embeddings = base(np.random.default_rng(0).random((3, 28, 28, 1), dtype=np.float32))
+    np.testing.assert_allclose(np.linalg.norm(embeddings, axis=1), 1.0, rtol=1e-5)
     with pytest.raises(ValueError, match="'mlp' or 'cnn'"):
         sl.build_base_network("rnn")
 

@@ -67,3 +67,23 @@ def test_seed_recipe_reaches_097_test_pair_accuracy(mnist):
     assert len(history.history["loss"]) == 20
     assert history.history["loss"][-1] < 0.02
     assert result.accuracy >= 0.97
+
+
+def test_one_short_epoch_under_mirrored_strategy_on_the_cpu(small_mnist):
+    """A user with several GPUs passes strategy=MirroredStrategy() and changes nothing else."""
+    import tensorflow as tf
+
+    (x, y), (x_test, y_test) = small_mnist
+    sl.seed_everything(0)
+    model = sl.build_siamese("mlp")
+    before = [w.copy() for w in model.get_weights()]
+    untrained = sl.evaluate_pairs(model, x_test, y_test, n_pairs=1000).accuracy
+    strategy = tf.distribute.MirroredStrategy(["/cpu:0"])
+    history = sl.train(model, x, y, epochs=1, pairs_per_epoch=4096, verbose=0,
+                       validation_data=(x_test, y_test), validation_pairs=512,
+                       strategy=strategy)
+    assert len(history.history["loss"]) == 1 and "val_pair_accuracy" in history.history
+    changed = [not np.array_equal(b, a) for b, a in zip(before, model.get_weights(), strict=True)]
+    assert all(changed)  # the trained weights came back into the user's model
+    trained = sl.evaluate_pairs(model, x_test, y_test, n_pairs=1000).accuracy
+    assert trained > untrained + 0.1

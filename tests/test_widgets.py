@@ -52,6 +52,19 @@ def test_shipped_model_loads_safely_and_reaches_its_stated_accuracy(model, mnist
     assert result.accuracy == pytest.approx(card["test_pair_accuracy"], abs=0.002)
 
 
+def test_shipped_cnn_reaches_its_stated_accuracies_at_both_thresholds(mnist):
+    _, (x_test, y_test) = mnist
+    card = model_card("cnn")
+    cnn = sl.load_model(PRETRAINED_DIR / "cnn.keras")  # safe_mode=True
+    assert card["training_images"] == 55_000  # the last 5,000 were kept for calibration
+    at_half = sl.evaluate_pairs(cnn, x_test, y_test, n_pairs=10_000, seed=1)
+    calibrated = sl.evaluate_pairs(cnn, x_test, y_test, threshold=card["threshold"], seed=1)
+    assert at_half.accuracy == pytest.approx(card["test_pair_accuracy"], abs=0.002)
+    assert calibrated.accuracy == pytest.approx(card["test_pair_accuracy_at_threshold"],
+                                                abs=0.002)
+    assert card["test_pair_accuracy"] >= 0.99 and card["threshold"] != 0.5
+
+
 def test_notebook_model_falls_back_to_the_shipped_one(monkeypatch, tmp_path):
     from siamese_lib import pretrained
 
