@@ -12,7 +12,7 @@ import keras
 import numpy as np
 
 from .losses import pair_accuracy
-from .model import to_model_input
+from .model import base_network_of, to_model_input
 from .pairs import make_pair_indices
 
 
@@ -39,6 +39,15 @@ def pair_distances(
         for k in range(0, len(a), batch_size)
     ]
     return np.concatenate(chunks).astype(np.float32) if chunks else np.zeros(0, np.float32)
+
+
+def embed(model: keras.Model, images: np.ndarray, batch_size: int = 2048) -> np.ndarray:
+    """Embeddings of images through the model's shared base network: float32 (N, D)."""
+    base = base_network_of(model)
+    chunks = [keras.ops.convert_to_numpy(base(to_model_input(images[k : k + batch_size]),
+                                              training=False))
+              for k in range(0, len(images), batch_size)]
+    return np.concatenate(chunks).astype(np.float32)
 
 
 @dataclass
@@ -143,12 +152,15 @@ def knn_classify(
     votes = reference_labels[indices]  # (Q, k), nearest first
     if k == 1:
         return votes[:, 0]
-    predicted = np.empty(len(votes), dtype=reference_labels.dtype)
-    for row, neighbour_labels in enumerate(votes):
-        values, counts = np.unique(neighbour_labels, return_counts=True)
-        winners = values[counts == counts.max()]
-        predicted[row] = next(label for label in neighbour_labels if label in winners)
-    return predicted
+    return np.array([majority_vote(row) for row in votes], dtype=reference_labels.dtype)
+
+
+def majority_vote(labels: np.ndarray):
+    """The most common label among neighbours given nearest first; a tie goes to the nearest."""
+    labels = np.asarray(labels)
+    values, counts = np.unique(labels, return_counts=True)
+    winners = set(values[counts == counts.max()].tolist())
+    return next(label for label in labels if label.item() in winners)
 
 
 def roc_curve(distances: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, np.ndarray,

@@ -55,9 +55,10 @@ def load_tutorial_model(name: str = NAME) -> tuple[keras.Model, Path]:
 def make_pretrained(name: str = NAME) -> dict:
     """Train a shipped model's recipe, save it into models/pretrained/, and write its card."""
     recipe = SHIPPED[name]
-    (x_train, y_train), (x_test, y_test) = load_mnist()
+    (x_all, y_all), (x_test, y_test) = load_mnist()
+    x_train, y_train = x_all, y_all
     if recipe == "cnn":
-        x_train, y_train = x_train[:-VALIDATION_SIZE], y_train[:-VALIDATION_SIZE]
+        x_train, y_train = x_all[:-VALIDATION_SIZE], y_all[:-VALIDATION_SIZE]
     start = time.perf_counter()
     model, _ = train_recipe(recipe, x_train, y_train, verbose=2)
     seconds = time.perf_counter() - start
@@ -71,7 +72,6 @@ def make_pretrained(name: str = NAME) -> dict:
                       "threshold=0.5, seed=1)",
     }
     if recipe == "cnn":
-        (x_all, y_all), _ = load_mnist()
         validation = evaluate_pairs(model, x_all[-VALIDATION_SIZE:], y_all[-VALIDATION_SIZE:],
                                     seed=2)
         threshold, _ = calibrate_threshold(validation.distances, validation.labels)

@@ -16,7 +16,6 @@ import base64
 import binascii
 import io
 import time
-from collections import Counter
 from dataclasses import dataclass
 
 import anywidget
@@ -27,8 +26,9 @@ import traitlets
 from PIL import Image
 
 from .errors import ImageFileError
-from .evaluation import pair_distances
-from .model import base_network_of, to_model_input
+from .evaluation import embed, pair_distances
+from .evaluation import majority_vote as majority_digit
+from .model import to_model_input
 from .preprocessing import preprocess_digit
 
 PREVIEW_SCALE = 4  # the 28x28 images the network sees, shown 4x larger
@@ -50,15 +50,6 @@ def verdict(distance: float, threshold: float) -> str:
     return "same" if distance < threshold else "different"
 
 
-def embed(model: keras.Model, images: np.ndarray, batch_size: int = 2048) -> np.ndarray:
-    """Embeddings of images through the model's shared base network: float32 (N, D)."""
-    base = base_network_of(model)
-    chunks = [keras.ops.convert_to_numpy(base(to_model_input(images[k : k + batch_size]),
-                                              training=False))
-              for k in range(0, len(images), batch_size)]
-    return np.concatenate(chunks).astype(np.float32)
-
-
 def nearest_digits(model: keras.Model, image: np.ndarray, embeddings: np.ndarray, *,
                    k: int = 5) -> tuple[np.ndarray, np.ndarray]:
     """The k reference digits closest to `image`, measured by the model's own distance layer.
@@ -76,13 +67,6 @@ def nearest_digits(model: keras.Model, image: np.ndarray, embeddings: np.ndarray
     ).reshape(-1)
     nearest = np.argsort(d, kind="stable")[:k]
     return nearest, d[nearest].astype(np.float32)
-
-
-def majority_digit(labels: np.ndarray) -> int:
-    """The most common label; a tie goes to the one that comes first (the nearest)."""
-    counts = Counter(int(label) for label in labels)
-    best = max(counts.values())
-    return next(int(label) for label in labels if counts[int(label)] == best)
 
 
 def distance_bar_html(distance: float, threshold: float, margin: float) -> str:

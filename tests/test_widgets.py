@@ -175,3 +175,33 @@ def test_plain_functions():
         assert image.size == (112, 112)
     with pytest.raises(sl.ImageFileError):
         widgets.decode_data_url("https://example.org/x.png")
+
+
+def test_make_pretrained_writes_a_card_that_matches_the_model(monkeypatch, tmp_path):
+    """`make models`, with a stand-in for the 4-minute training: split, card, atomic files."""
+    from siamese_lib import pretrained
+
+    seen = {}
+
+    def quick_recipe(recipe, x, y, **kwargs):
+        seen["recipe"], seen["images"] = recipe, len(x)
+        return sl.build_siamese("cnn" if recipe == "cnn" else "mlp"), None
+
+    monkeypatch.setattr(pretrained, "train_recipe", quick_recipe)
+    monkeypatch.setattr(pretrained, "PRETRAINED_DIR", tmp_path)
+    card = pretrained.make_pretrained("cnn")
+    assert seen == {"recipe": "cnn", "images": 55_000}
+    assert card["training_images"] == 55_000 and 0 <= card["threshold"] <= 2
+    assert card == model_card_at(tmp_path / "cnn.json")
+    loaded = sl.load_model(tmp_path / "cnn.keras")
+    _, (x_test, y_test) = sl.load_mnist()
+    at_threshold = sl.evaluate_pairs(loaded, x_test, y_test, threshold=card["threshold"], seed=1)
+    assert at_threshold.accuracy == pytest.approx(card["test_pair_accuracy_at_threshold"],
+                                                  abs=1e-4)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["cnn.json", "cnn.keras"]
+
+
+def model_card_at(path):
+    import json
+
+    return json.loads(path.read_text())
