@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
 import io
 import time
 from dataclasses import dataclass
@@ -376,20 +377,26 @@ class PairComparer:
         i = int(self._rng.choice(np.flatnonzero(self.y == first)))
         pool = np.flatnonzero(self.y == second)
         j = int(self._rng.choice(pool[pool != i]))
-        self._quietly(lambda: (self.panel_a.select_test_image(i),
-                               self.panel_b.select_test_image(j)))
+        with self._compared_once():
+            self.panel_a.select_test_image(i)
+            self.panel_b.select_test_image(j)
 
     def swap(self) -> None:
         """Exchange the two panels' digits."""
         a, b = self.panel_a.digit, self.panel_b.digit
-        self._quietly(lambda: (self.panel_a.set_digit(b) if b else self.panel_a.clear_digit(""),
-                               self.panel_b.set_digit(a) if a else self.panel_b.clear_digit("")))
+        with self._compared_once():
+            for panel, digit in ((self.panel_a, b), (self.panel_b, a)):
+                if digit is None:
+                    panel.clear_digit("")
+                else:
+                    panel.set_digit(digit)
 
-    def _quietly(self, change_both) -> None:
-        """Change both panels, then compare once."""
+    @contextlib.contextmanager
+    def _compared_once(self):
+        """Change both panels inside the block; compare once, at its end."""
         self._updating = True
         try:
-            change_both()
+            yield
         finally:
             self._updating = False
         self.update()
