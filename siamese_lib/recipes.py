@@ -18,8 +18,9 @@ from .training import seed_everything, train
 RECIPES = {
     "seed": "the seed's recipe: MLP, RMSprop (defaults), batch 128, 20 epochs x 60,000 "
             "fresh pairs, margin 1",
-    "cnn": "small CNN with unit-length embeddings, Adam with cosine decay from 0.002, batch "
-           "128, 12 epochs x 60,000 fresh pairs shifted by up to 2 pixels, margin 1",
+    "cnn": "small CNN (three convolutions) with unit-length embeddings, Adam with cosine "
+           "decay from 0.002, batch 128, 12 epochs x 60,000 fresh pairs shifted by up to 2 "
+           "pixels, margin 1",
 }
 CNN_EPOCHS = 12
 CNN_LEARNING_RATE = 0.002
