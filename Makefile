@@ -3,7 +3,7 @@
 #   make test   ruff, the unit tests, then every notebook under nbval
 #   make notebooks  re-execute every notebook in place (outputs, figures, models)
 #   make app    notebook 05 alone in the browser (Voila), for a projector
-#   make models retrain the shipped pretrained model; make bench: benchmarks
+#   make models retrain the shipped pretrained models; make bench: benchmarks
 
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv

@@ -149,10 +149,33 @@ def knn_classify(
     """
     reference_labels = np.asarray(reference_labels)
     indices, _ = nearest_neighbours(queries, references, k=k)
-    votes = reference_labels[indices]  # (Q, k), nearest first
-    if k == 1:
+    return _vote(reference_labels[indices])
+
+
+def _vote(votes: np.ndarray) -> np.ndarray:
+    """Labels of each query's neighbours (Q, k), nearest first -> the majority's label (Q,)."""
+    if votes.shape[1] == 1:
         return votes[:, 0]
-    return np.array([majority_vote(row) for row in votes], dtype=reference_labels.dtype)
+    return np.array([majority_vote(row) for row in votes], dtype=votes.dtype)
+
+
+def choose_k(
+    queries: np.ndarray, labels: np.ndarray, references: np.ndarray,
+    reference_labels: np.ndarray, candidates: tuple[int, ...] = (1, 3, 5, 7, 9, 15),
+) -> tuple[int, dict[int, float]]:
+    """The k of `knn_classify` that labels these queries best; a tie goes to the smaller k.
+
+    Choose on VALIDATION queries, never on the test set. One neighbour search serves every
+    candidate: the k nearest are the first k of the max(candidates) nearest.
+
+    Returns:
+        `(best_k, accuracies)`: the chosen k, and each candidate's accuracy on the queries.
+    """
+    indices, _ = nearest_neighbours(queries, references, k=max(candidates))
+    votes = np.asarray(reference_labels)[indices]  # (Q, max k), nearest first
+    accuracies = {k: float(np.mean(_vote(votes[:, :k]) == np.asarray(labels)))
+                  for k in candidates}
+    return max(candidates, key=lambda k: (accuracies[k], -k)), accuracies
 
 
 def majority_vote(labels: np.ndarray):

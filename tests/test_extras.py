@@ -63,6 +63,21 @@ def test_knn_majority_vote_and_tie_break():
     assert sl.knn_classify(queries[:1], references, labels, k=2).tolist() == [7]
 
 
+def test_choose_k_scores_each_candidate_like_knn_classify_and_breaks_ties_low():
+    references = np.array([[0.0], [1.0], [2.0], [10.0], [11.0]])
+    labels = np.array([7, 3, 3, 5, 5])
+    queries = np.array([[0.1], [10.2], [0.9]])
+    truth = np.array([3, 5, 3])  # the lone 7 at 0.0 misleads k=1 at 0.1
+    best_k, accuracies = sl.choose_k(queries, truth, references, labels, candidates=(1, 2, 3))
+    for k in (1, 2, 3):
+        expected = np.mean(sl.knn_classify(queries, references, labels, k=k) == truth)
+        assert accuracies[k] == pytest.approx(expected)
+    assert accuracies == pytest.approx({1: 2 / 3, 2: 2 / 3, 3: 1.0})
+    assert best_k == 3
+    # 1 and 2 tie at 2/3: the smaller k wins.
+    assert sl.choose_k(queries, truth, references, labels, candidates=(2, 1))[0] == 1
+
+
 def test_knn_on_raw_pixels_classifies_mnist(small_mnist):
     (x, y), (x_test, y_test) = small_mnist
     predicted = sl.knn_classify(x_test[:200], x, y, k=1)
