@@ -16,7 +16,8 @@ with quiet_native_stderr():  # TensorFlow's start-up lines (see quiet.py)
 
     _tf.config.list_physical_devices()
 
-from . import plotting, recipes  # noqa: E402
+from . import omniglot, plotting, recipes  # noqa: E402
+from .class_batches import ClassBatches, random_affine  # noqa: E402
 from .errors import DataFileError, ImageFileError, ModelFileError, SiameseLibError  # noqa: E402
 from .evaluation import (  # noqa: E402
     PairEvaluation,
@@ -26,6 +27,7 @@ from .evaluation import (  # noqa: E402
     choose_k,
     embed,
     evaluate_pairs,
+    explained_variance,
     hardest_pairs,
     knn_classify,
     majority_vote,
@@ -36,11 +38,14 @@ from .evaluation import (  # noqa: E402
 )
 from .image_files import export_image_folder, load_digit_image, load_image_folder  # noqa: E402
 from .losses import (  # noqa: E402
+    BatchContrastiveLoss,
     ContrastiveLoss,
     PairAccuracy,
+    TripletLoss,
     contrastive_loss,
     loss_and_gradient,
     pair_accuracy,
+    pairwise_distances,
 )
 from .mnist import load_mnist, write_idx  # noqa: E402
 from .model import (  # noqa: E402
@@ -51,23 +56,37 @@ from .model import (  # noqa: E402
     build_siamese,
     to_model_input,
 )
+from .one_shot import (  # noqa: E402
+    OneShotRun,
+    embedding_distances,
+    make_episodes,
+    mean_with_interval,
+    one_shot_accuracy,
+    pixel_distances,
+)
+from .one_shot_widget import OneShotQuiz  # noqa: E402
 from .pairs import PairStream, make_pair_indices, make_pairs  # noqa: E402
 from .persistence import load_model, save_model  # noqa: E402
 from .preprocessing import preprocess_digit  # noqa: E402
-from .training import seed_everything, train  # noqa: E402
+from .training import seed_everything, train, train_embedding  # noqa: E402
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "BatchContrastiveLoss",
+    "ClassBatches",
     "ContrastiveLoss",
     "DataFileError",
     "ImageFileError",
     "ModelFileError",
+    "OneShotQuiz",
+    "OneShotRun",
     "PairAccuracy",
     "PairDistance",
     "PairEvaluation",
     "PairStream",
     "SiameseLibError",
+    "TripletLoss",
     "accuracy_vs_threshold",
     "auc",
     "base_network_of",
@@ -78,7 +97,9 @@ __all__ = [
     "choose_k",
     "contrastive_loss",
     "embed",
+    "embedding_distances",
     "evaluate_pairs",
+    "explained_variance",
     "export_image_folder",
     "hardest_pairs",
     "knn_classify",
@@ -88,19 +109,27 @@ __all__ = [
     "load_model",
     "loss_and_gradient",
     "majority_vote",
+    "make_episodes",
     "make_pair_indices",
     "make_pairs",
+    "mean_with_interval",
     "nearest_neighbours",
+    "omniglot",
+    "one_shot_accuracy",
     "pair_accuracy",
     "pair_distances",
+    "pairwise_distances",
     "pca_2d",
+    "pixel_distances",
     "plotting",
     "preprocess_digit",
+    "random_affine",
     "recipes",
     "roc_curve",
     "save_model",
     "seed_everything",
     "to_model_input",
     "train",
+    "train_embedding",
     "write_idx",
 ]

@@ -236,6 +236,28 @@ def pca_2d(embeddings: np.ndarray) -> np.ndarray:
     return (centred @ components[:2].T).astype(np.float32)
 
 
+def explained_variance(embeddings: np.ndarray, n_components: int) -> np.ndarray:
+    """The share of the embeddings' variance along each of their first principal components.
+
+    `pca_2d` keeps the first two components; their ratios say how much of the picture it shows.
+    Explained in notebooks/06_beyond_the_seed.ipynb.
+
+    Args:
+        embeddings: (N, D) array, any float dtype.
+        n_components: how many components, from 1 to min(N, D).
+
+    Returns:
+        float64 (n_components,): each component's share of the total variance, largest first.
+        All min(N, D) shares sum to 1; take `.sum()` for the share the first ones hold together.
+    """
+    centred = np.asarray(embeddings, np.float64) - np.mean(embeddings, axis=0)
+    if not 1 <= n_components <= min(centred.shape):
+        raise ValueError(f"n_components must be between 1 and {min(centred.shape)}, "
+                         f"got {n_components}.")
+    variances = np.linalg.svd(centred, compute_uv=False) ** 2
+    return variances[:n_components] / variances.sum()
+
+
 def hardest_pairs(result: PairEvaluation, n: int = 8) -> tuple[np.ndarray, np.ndarray]:
     """The worst mistakes: same pairs with the largest distances, different with the smallest.
 

@@ -27,16 +27,26 @@ def _flat_pair(y_true, y_pred):
     return y_true, y_pred
 
 
+class MarginLoss(keras.losses.Loss):
+    """A Keras loss with a margin, saved in its config (the base of the losses below)."""
+
+    def __init__(self, margin: float, name: str, **kwargs):
+        super().__init__(name=name, **kwargs)
+        self.margin = margin
+
+    def get_config(self):
+        return {**super().get_config(), "margin": self.margin}
+
+
 @keras.saving.register_keras_serializable(package="siamese_lib")
-class ContrastiveLoss(keras.losses.Loss):
+class ContrastiveLoss(MarginLoss):
     """Contrastive loss: pulls same pairs to d = 0, pushes different pairs out to d >= margin.
 
     Called as `loss(y_true, y_pred)` it returns the batch mean, a scalar.
     """
 
     def __init__(self, margin: float = 1.0, name: str = "contrastive_loss", **kwargs):
-        super().__init__(name=name, **kwargs)
-        self.margin = margin
+        super().__init__(margin, name, **kwargs)
 
     def call(self, y_true, y_pred):
         """Per-pair losses (batch,)."""
@@ -44,9 +54,6 @@ class ContrastiveLoss(keras.losses.Loss):
         same_term = ops.square(d)
         different_term = ops.square(ops.maximum(self.margin - d, 0.0))
         return y_true * same_term + (1.0 - y_true) * different_term
-
-    def get_config(self):
-        return {**super().get_config(), "margin": self.margin}
 
 
 @keras.saving.register_keras_serializable(package="siamese_lib")
@@ -108,3 +115,81 @@ def loss_and_gradient(
         total = tf.reduce_sum(per_pair)
     gradient = tape.gradient(total, distances)
     return per_pair.numpy(), gradient.numpy().reshape(-1)
+
+
+# Losses over a whole batch of embeddings: every image is compared with every other one.
+# y_true: class labels (batch,); y_pred: embeddings (batch, D). Explained in
+# notebooks/07_one_shot.ipynb.
+
+
+def pairwise_distances(embeddings, epsilon: float = 1e-7):
+    """Euclidean distances between all rows of `embeddings` (B, D) -> (B, B), 0 on the diagonal.
+
+    The squared distance is clipped at `epsilon` before the square root (as in `PairDistance`),
+    so the gradient stays finite for identical embeddings.
+    """
+    squared_norms = ops.sum(ops.square(embeddings), axis=1)
+    squared = (ops.expand_dims(squared_norms, 1) + ops.expand_dims(squared_norms, 0)
+               - 2.0 * ops.matmul(embeddings, ops.transpose(embeddings)))
+    off_diagonal = 1.0 - ops.eye(ops.shape(embeddings)[0], dtype=embeddings.dtype)
+    return ops.sqrt(ops.maximum(squared, epsilon)) * off_diagonal
+
+
+def _batch_masks(y_true, embeddings):
+    """(positive, negative) float masks (B, B): same class but not itself; other class."""
+    labels = ops.reshape(y_true, (-1,))
+    same = ops.cast(ops.equal(ops.expand_dims(labels, 1), ops.expand_dims(labels, 0)),
+                    embeddings.dtype)
+    positive = same - ops.eye(ops.shape(labels)[0], dtype=embeddings.dtype)
+    return positive, 1.0 - same
+
+
+@keras.saving.register_keras_serializable(package="siamese_lib")
+class BatchContrastiveLoss(MarginLoss):
+    """The contrastive loss over every pair of images in a batch of classes.
+
+    For all pairs (i, j), i != j, with d = |e_i - e_j|: same class d^2, different classes
+    max(margin - d, 0)^2. The two kinds are averaged separately and then together, so same
+    and different pairs weigh half each, as in `make_pairs`. Returns a scalar.
+    """
+
+    def __init__(self, margin: float = 1.0, name: str = "batch_contrastive_loss", **kwargs):
+        super().__init__(margin, name, **kwargs)
+
+    def call(self, y_true, y_pred):
+        embeddings = ops.convert_to_tensor(y_pred)
+        positive, negative = _batch_masks(y_true, embeddings)
+        d = pairwise_distances(embeddings)
+        same_term = ops.sum(positive * ops.square(d)) / ops.maximum(ops.sum(positive), 1.0)
+        different = ops.square(ops.maximum(self.margin - d, 0.0))
+        different_term = ops.sum(negative * different) / ops.maximum(ops.sum(negative), 1.0)
+        return 0.5 * (same_term + different_term)
+
+
+@keras.saving.register_keras_serializable(package="siamese_lib")
+class TripletLoss(MarginLoss):
+    """The triplet loss with semi-hard negatives (Schroff, Kalenichenko & Philbin 2015, FaceNet).
+
+    For every anchor a and positive p (same class, p != a) in the batch: the negative n is the
+    closest one that is still FARTHER than p (semi-hard: d(a, p) < d(a, n)); when there is
+    none, the farthest negative. The loss is max(d(a, p) - d(a, n) + margin, 0), averaged
+    over all (a, p). Distances are Euclidean. Returns a scalar.
+    """
+
+    def __init__(self, margin: float = 0.5, name: str = "triplet_loss", **kwargs):
+        super().__init__(margin, name, **kwargs)
+
+    def call(self, y_true, y_pred):
+        embeddings = ops.convert_to_tensor(y_pred)
+        positive, negative = _batch_masks(y_true, embeddings)
+        d = pairwise_distances(embeddings)
+        d_ap = ops.expand_dims(d, 2)  # (a, p, 1)
+        d_an = ops.expand_dims(d, 1)  # (a, 1, n)
+        semi_hard = ops.expand_dims(negative, 1) * ops.cast(d_an > d_ap, d.dtype)  # (a, p, n)
+        far = ops.max(d) + 1.0
+        closest_semi_hard = ops.min(d_an * semi_hard + far * (1.0 - semi_hard), axis=2)
+        farthest = ops.max(d * negative, axis=1, keepdims=True)  # (a, 1)
+        has_semi_hard = ops.max(semi_hard, axis=2) > 0
+        d_neg = ops.where(has_semi_hard, closest_semi_hard, farthest)
+        per_triplet = ops.maximum(d - d_neg + self.margin, 0.0) * positive
+        return ops.sum(per_triplet) / ops.maximum(ops.sum(positive), 1.0)

@@ -45,6 +45,11 @@ def build_base_network(
             two), Dense(256, relu), Dropout(0.2), Dense(64), and the embedding scaled to
             length 1 (`UnitNormalization`), so every distance lies in [0, 2] (404,288
             parameters, D = 64). Explained in notebooks/06_beyond_the_seed.ipynb.
+            `"conv4"` is the few-shot learning literature's "Conv-4" (Vinyals et al. 2016,
+            Snell et al. 2017): four blocks of a 3x3 convolution with 64 filters and "same"
+            padding, batch normalisation, ReLU and 2x2 max pooling, then Dense(64) and
+            `UnitNormalization` (116,352 parameters at 28x28, D = 64). Explained in
+            notebooks/07_one_shot.ipynb.
         input_shape: shape of one image.
         embedding_dim: size of the embedding D, if not the default.
     """
@@ -67,8 +72,18 @@ def build_base_network(
         x = layers.Dropout(0.2, name="dropout")(x)
         x = layers.Dense(embedding_dim or 64, name="projection")(x)
         outputs = layers.UnitNormalization(name="embedding")(x)
+    elif kind == "conv4":
+        x = inputs
+        for block in range(1, 5):  # 28 -> 14 -> 7 -> 3 -> 1
+            x = layers.Conv2D(64, 3, padding="same", use_bias=False, name=f"conv_{block}")(x)
+            x = layers.BatchNormalization(name=f"norm_{block}")(x)
+            x = layers.ReLU(name=f"relu_{block}")(x)
+            x = layers.MaxPooling2D(name=f"pool_{block}")(x)
+        x = layers.Flatten(name="flatten")(x)
+        x = layers.Dense(embedding_dim or 64, name="projection")(x)
+        outputs = layers.UnitNormalization(name="embedding")(x)
     else:
-        raise ValueError(f"kind must be 'mlp' or 'cnn', not {kind!r}.")
+        raise ValueError(f"kind must be 'mlp', 'cnn' or 'conv4', not {kind!r}.")
     return keras.Model(inputs, outputs, name=f"base_network_{kind}")
 
 

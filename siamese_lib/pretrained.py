@@ -5,7 +5,9 @@
 
 `models/pretrained/mlp_seed_recipe.keras` is the seed's recipe (notebook 04) and
 `models/pretrained/cnn.keras` the CNN recipe (notebook 06), both from
-`siamese_lib.recipes.train_recipe` with seed 0. The `.json` card beside each states its test
+`siamese_lib.recipes.train_recipe` with seed 0; `models/pretrained/omniglot.keras` is the
+Omniglot recipe (notebook 07, `siamese_lib.recipes.train_omniglot`, seed 0), whose card gives
+its accuracy on the 20 official one-shot runs. The `.json` card beside each states its test
 pair accuracy on the 10,000 test pairs of `evaluate_pairs(..., seed=1)`, its threshold, and
 when and where it was trained.
 """
@@ -20,11 +22,21 @@ from pathlib import Path
 
 import keras
 
+from . import omniglot
 from .atomic import atomic_path
 from .evaluation import calibrate_threshold, evaluate_pairs
 from .mnist import load_mnist
+from .model import base_network_of
+from .one_shot import embedding_distances, one_shot_accuracy
 from .persistence import load_model, save_model
-from .recipes import RECIPES, train_recipe
+from .recipes import (
+    OMNIGLOT_RECIPE,
+    OMNIGLOT_SIZE,
+    OMNIGLOT_VALIDATION_ALPHABETS,
+    RECIPES,
+    train_omniglot,
+    train_recipe,
+)
 
 MODELS_DIR = Path(__file__).resolve().parent.parent / "models"
 PRETRAINED_DIR = MODELS_DIR / "pretrained"
@@ -33,7 +45,7 @@ VALIDATION_SIZE = 5_000  # the CNN holds out the last 5,000 training images to c
 
 # name -> recipe: the seed's MLP uses all 60,000 training images, as the seed did; the CNN
 # trains on the first 55,000 and calibrates its threshold on the other 5,000.
-SHIPPED = {"mlp_seed_recipe": "seed", "cnn": "cnn"}
+SHIPPED = {"mlp_seed_recipe": "seed", "cnn": "cnn", "omniglot": "omniglot"}
 
 
 def model_card(name: str = NAME) -> dict:
@@ -55,6 +67,8 @@ def load_tutorial_model(name: str = NAME) -> tuple[keras.Model, Path]:
 def make_pretrained(name: str = NAME) -> dict:
     """Train a shipped model's recipe, save it into models/pretrained/, and write its card."""
     recipe = SHIPPED[name]
+    if recipe == "omniglot":
+        return _save(name, *_train_omniglot_card())
     (x_all, y_all), (x_test, y_test) = load_mnist()
     x_train, y_train = x_all, y_all
     if recipe == "cnn":
@@ -80,12 +94,47 @@ def make_pretrained(name: str = NAME) -> dict:
                                "images (never used for training)")
         card["test_pair_accuracy_at_threshold"] = round(
             evaluate_pairs(model, x_test, y_test, threshold=threshold, seed=1).accuracy, 4)
-    card.update({
+    card.update(_when_and_where(seconds))
+    return _save(name, model, card)
+
+
+def _train_omniglot_card(seed: int = 0) -> tuple[keras.Model, dict]:
+    """Train the Omniglot recipe on all 8 background alphabets; score it on the 20 runs."""
+    background = omniglot.load_background(size=OMNIGLOT_SIZE)
+    start = time.perf_counter()
+    model, _ = train_omniglot(background, seed=seed, verbose=2)
+    seconds = time.perf_counter() - start
+    runs = omniglot.load_one_shot_runs(size=OMNIGLOT_SIZE)
+    accuracy, per_run = one_shot_accuracy(runs, embedding_distances(base_network_of(model)))
+    card = {
+        "model": "omniglot.keras",
+        "recipe": OMNIGLOT_RECIPE + f" (siamese_lib.recipes.train_omniglot, seed {seed})",
+        "training_images": len(background.images),
+        "training_data": "both minimal Omniglot background sets: 8 alphabets, 242 characters",
+        "choices": "every setting chosen on 20-way one-shot episodes of the background "
+                   f"alphabets {' and '.join(OMNIGLOT_VALIDATION_ALPHABETS)}, held out "
+                   "(benchmarks/omniglot_choices.py); the final model trains on all 8",
+        "input_size": OMNIGLOT_SIZE,
+        "one_shot_accuracy": round(accuracy, 4),
+        "one_shot_accuracy_per_run": [round(float(a), 2) for a in per_run],
+        "evaluation": "siamese_lib.one_shot_accuracy(omniglot.load_one_shot_runs(size=28), "
+                      "embedding_distances(base_network_of(model))): the 20 official 20-way runs",
+        **_when_and_where(seconds),
+    }
+    return model, card
+
+
+def _when_and_where(seconds: float) -> dict:
+    return {
         "trained": time.strftime("%Y-%m-%d"),
         "training_seconds": round(seconds),
         "machine": f"{os.cpu_count()} CPU cores, {platform.machine()}, "
                    f"Python {platform.python_version()}, Keras {keras.__version__}",
-    })
+    }
+
+
+def _save(name: str, model: keras.Model, card: dict) -> dict:
+    """Save a model and its card into models/pretrained/, both atomically."""
     save_model(model, PRETRAINED_DIR / f"{name}.keras")
     with atomic_path(PRETRAINED_DIR / f"{name}.json") as tmp:
         tmp.write_text(json.dumps(card, indent=2) + "\n")

@@ -102,3 +102,40 @@ def train(
     if trained is not model:
         model.set_weights(trained.get_weights())
     return history
+
+
+def train_embedding(
+    base_network: keras.Model,
+    batches: keras.utils.PyDataset,
+    *,
+    loss: keras.losses.Loss,
+    epochs: int,
+    learning_rate: float = 0.002,
+    seed: int = 0,
+    verbose: int = 2,
+    callbacks: list[keras.callbacks.Callback] | None = None,
+) -> keras.callbacks.History:
+    """Train a base network directly on batches of classes with a batch loss.
+
+    The network is still used as a Siamese network afterwards (`build_siamese(base_network)`):
+    one set of weights, images compared by the distance of their embeddings. Only the way
+    pairs are formed differs: every image of a batch is compared with every other one.
+    Explained in notebooks/07_one_shot.ipynb.
+
+    Args:
+        base_network: maps float32 images (B, H, W, 1) in [0, 1] to embeddings (B, D).
+        batches: yields `(images, class_labels)`, e.g. a `ClassBatches`.
+        loss: `BatchContrastiveLoss` or `TripletLoss` (labels (B,), embeddings (B, D)).
+        epochs: passes over `batches`; the learning rate of Adam falls from `learning_rate`
+            to 0 along a cosine over the whole run.
+        seed: seeds the initial state of Keras and TensorFlow (see `seed_everything`);
+            the batches have their own seed.
+
+    Returns:
+        The Keras `History` (`history.history["loss"]`, one value per epoch).
+    """
+    seed_everything(seed)
+    schedule = keras.optimizers.schedules.CosineDecay(learning_rate, epochs * len(batches))
+    base_network.compile(optimizer=keras.optimizers.Adam(schedule), loss=loss)
+    with quiet_native_stderr():
+        return base_network.fit(batches, epochs=epochs, verbose=verbose, callbacks=callbacks)

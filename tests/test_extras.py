@@ -145,6 +145,17 @@ def test_pca_finds_the_widest_directions():
     assert spread[0] == pytest.approx(10, rel=0.1) and spread[1] == pytest.approx(3, rel=0.1)
 
 
+def test_explained_variance_by_hand():
+    # Centred already; variance 18/4 along x, 2/4 along y, none along z: shares 0.9, 0.1, 0.
+    points = np.array([[3.0, 0, 0], [-3, 0, 0], [0, 1, 0], [0, -1, 0]], dtype=np.float32)
+    ratios = sl.explained_variance(points, 3)
+    assert ratios.dtype == np.float64 and ratios.shape == (3,)
+    np.testing.assert_allclose(ratios, [0.9, 0.1, 0.0], atol=1e-12)
+    np.testing.assert_allclose(sl.explained_variance(points + 5, 1), [0.9])  # shift-invariant
+    with pytest.raises(ValueError, match="between 1 and 3"):
+        sl.explained_variance(points, 4)
+
+
 def test_hardest_pairs_are_the_worst_mistakes():
     result = sl.PairEvaluation(accuracy=0, same_accuracy=0, different_accuracy=0, threshold=0.5,
                                distances=np.array([0.1, 0.9, 0.6, 0.05, 0.3, 1.2]),

@@ -25,11 +25,21 @@ def test_cnn_maps_images_to_embeddings():
     assert any(isinstance(layer, keras.layers.Conv2D) for layer in base.layers)
     embeddings = base(np.random.default_rng(0).random((3, 28, 28, 1), dtype=np.float32))
     np.testing.assert_allclose(np.linalg.norm(embeddings, axis=1), 1.0, rtol=1e-5)
-    with pytest.raises(ValueError, match="'mlp' or 'cnn'"):
+    with pytest.raises(ValueError, match="'mlp', 'cnn' or 'conv4'"):
         sl.build_base_network("rnn")
 
 
-@pytest.mark.parametrize("base", ["mlp", "cnn"])
+def test_conv4_is_the_few_shot_backbone():
+    """Four blocks of 64 filters, 28 -> 14 -> 7 -> 3 -> 1, unit-length 64-d embeddings."""
+    base = sl.build_base_network("conv4")
+    assert base.count_params() == 116_352
+    assert base.get_layer("pool_4").output.shape == (None, 1, 1, 64)
+    assert sum(isinstance(layer, keras.layers.BatchNormalization) for layer in base.layers) == 4
+    embeddings = base(np.random.default_rng(0).random((3, 28, 28, 1), dtype=np.float32))
+    np.testing.assert_allclose(np.linalg.norm(embeddings, axis=1), 1.0, rtol=1e-5)
+
+
+@pytest.mark.parametrize("base", ["mlp", "cnn", "conv4"])
 def test_both_inputs_share_one_base_network(base):
     model = sl.build_siamese(base)
     bases = [layer for layer in model.layers if isinstance(layer, keras.Model)]

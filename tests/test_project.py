@@ -68,6 +68,11 @@ def test_data_is_credited_with_its_licence():
         text = readme.read_text()
         for credit in ("LeCun", "Cortes", "Burges", "CC BY-SA 3.0"):
             assert credit in text, f"{readme} lacks {credit}"
+    for readme in (ROOT / "README.md", ROOT / "data" / "omniglot" / "README.md"):
+        text = readme.read_text()
+        for credit in ("Lake", "Salakhutdinov", "Tenenbaum", "MIT"):
+            assert credit in text, f"{readme} lacks {credit}"
+    assert (ROOT / "data" / "omniglot" / "LICENSE").read_text().startswith("The MIT License")
 
 
 def test_public_api_is_exported():

@@ -1,0 +1,101 @@
+"""The batch losses (in-batch contrastive, semi-hard triplet) against plain numpy loops."""
+
+import keras
+import numpy as np
+import pytest
+
+from siamese_lib.losses import BatchContrastiveLoss, TripletLoss, pairwise_distances
+
+
+def numpy_distances(e):
+    return np.sqrt(((e[:, None, :] - e[None, :, :]) ** 2).sum(-1))
+
+
+def numpy_batch_contrastive(labels, e, margin):
+    d = numpy_distances(e)
+    same, different = [], []
+    for i in range(len(e)):
+        for j in range(len(e)):
+            if i == j:
+                continue
+            if labels[i] == labels[j]:
+                same.append(d[i, j] ** 2)
+            else:
+                different.append(max(margin - d[i, j], 0.0) ** 2)
+    return 0.5 * (np.mean(same) + np.mean(different))
+
+
+def numpy_semi_hard_triplet(labels, e, margin):
+    """Schroff et al. 2015 semi-hard mining, written as loops over anchors and positives."""
+    d = numpy_distances(e)
+    losses = []
+    for a in range(len(e)):
+        negatives = [n for n in range(len(e)) if labels[n] != labels[a]]
+        for p in range(len(e)):
+            if p == a or labels[p] != labels[a]:
+                continue
+            semi_hard = [d[a, n] for n in negatives if d[a, n] > d[a, p]]
+            d_an = min(semi_hard) if semi_hard else max(d[a, n] for n in negatives)
+            losses.append(max(d[a, p] - d_an + margin, 0.0))
+    return np.mean(losses)
+
+
+@pytest.fixture
+def batch():
+    rng = np.random.default_rng(3)
+    labels = np.repeat(np.arange(6), 4)
+    rng.shuffle(labels)
+    e = rng.normal(size=(24, 8)).astype(np.float32)
+    e /= np.linalg.norm(e, axis=1, keepdims=True)
+    return labels, e
+
+
+def test_pairwise_distances(batch):
+    _, e = batch
+    got = keras.ops.convert_to_numpy(pairwise_distances(keras.ops.convert_to_tensor(e)))
+    np.testing.assert_allclose(got, numpy_distances(e), atol=2e-3)
+    assert np.all(np.diag(got) == 0)
+
+
+@pytest.mark.parametrize("margin", [0.5, 1.0, 1.5])
+def test_batch_contrastive_matches_numpy(batch, margin):
+    labels, e = batch
+    got = float(BatchContrastiveLoss(margin)(labels, e))
+    assert got == pytest.approx(numpy_batch_contrastive(labels, e, margin), rel=1e-4)
+
+
+@pytest.mark.parametrize("margin", [0.2, 0.5, 1.0])
+def test_triplet_matches_numpy(batch, margin):
+    labels, e = batch
+    got = float(TripletLoss(margin)(labels, e))
+    want = numpy_semi_hard_triplet(labels, e, margin)
+    assert want > 0
+    assert got == pytest.approx(want, rel=1e-4)
+
+
+def test_triplet_is_zero_when_classes_are_far_apart():
+    """Each class at its own corner, far beyond the margin: no triplet contributes."""
+    labels = np.repeat(np.arange(3), 2)
+    e = np.repeat(np.eye(3, dtype=np.float32) * 5.0, 2, axis=0)
+    assert float(TripletLoss(0.5)(labels, e)) == pytest.approx(0.0, abs=1e-3)
+    assert float(BatchContrastiveLoss(1.0)(labels, e)) == pytest.approx(0.0, abs=1e-6)
+
+
+@pytest.mark.parametrize("loss", [TripletLoss(0.3), BatchContrastiveLoss(0.7)])
+def test_batch_losses_serialize(loss):
+    restored = keras.losses.deserialize(keras.losses.serialize(loss))
+    assert type(restored) is type(loss) and restored.margin == loss.margin
+
+
+def test_batch_losses_train_a_tiny_model(batch):
+    """A few steps of gradient descent lower the triplet loss: the gradients are real."""
+    labels, _ = batch
+    rng = np.random.default_rng(0)
+    centres = rng.normal(size=(6, 5)) * 3
+    x = (centres[labels] + rng.normal(size=(24, 5))).astype(np.float32)
+    keras.utils.set_random_seed(0)
+    model = keras.Sequential([keras.Input((5,)), keras.layers.Dense(4),
+                              keras.layers.UnitNormalization()])
+    model.compile(optimizer=keras.optimizers.Adam(0.05), loss=TripletLoss(0.5))
+    history = model.fit(x, labels, batch_size=24, epochs=60, verbose=0, shuffle=False)
+    assert history.history["loss"][-1] < 0.5 * history.history["loss"][0]
