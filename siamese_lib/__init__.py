@@ -64,7 +64,6 @@ from .one_shot import (  # noqa: E402
     one_shot_accuracy,
     pixel_distances,
 )
-from .one_shot_widget import OneShotQuiz  # noqa: E402
 from .pairs import PairStream, make_pair_indices, make_pairs  # noqa: E402
 from .persistence import load_model, save_model  # noqa: E402
 from .preprocessing import preprocess_digit  # noqa: E402
@@ -79,7 +78,6 @@ __all__ = [
     "DataFileError",
     "ImageFileError",
     "ModelFileError",
-    "OneShotQuiz",
     "OneShotRun",
     "PairAccuracy",
     "PairDistance",

@@ -68,8 +68,10 @@ class ClassBatches(keras.utils.PyDataset):
     """Batches of `classes_per_batch` classes x `images_per_class` images, fresh every epoch.
 
     Each item is `(images, labels)`: float32 (B, H, W, 1) in [0, 1] and int32 (B,), with
-    B = classes_per_batch * images_per_class. Labels are the class ids, for
-    `BatchContrastiveLoss` or `TripletLoss`.
+    B = classes_per_batch * images_per_class (fewer classes when a group holds fewer). A label
+    is `4 * k + turn`, k the class's position in `np.unique(y)` and turn its quarter turns
+    (always 0 without `rotate_classes`): equal labels mean the same class, the same way up,
+    which is all `BatchContrastiveLoss` and `TripletLoss` need.
 
     Args:
         x: uint8 images (N, H, W), ink bright. y: class ids (N,).
@@ -94,14 +96,20 @@ class ClassBatches(keras.utils.PyDataset):
                              f"and y {y.shape}.")
         if same_group and groups is None:
             raise ValueError("same_group=True needs groups= (one group per image).")
+        if groups is not None and len(groups) != len(y):
+            raise ValueError(f"groups has {len(groups)} entries but y has {len(y)}.")
         self.x = x
         self.classes, self.labels = np.unique(y, return_inverse=True)
         self.members = [np.flatnonzero(self.labels == c) for c in range(len(self.classes))]
         if min(len(m) for m in self.members) < images_per_class:
             raise ValueError(f"every class needs at least images_per_class={images_per_class} "
                              "images.")
-        group_of_class = (np.zeros(len(self.classes), np.int64) if groups is None else
-                          np.asarray(groups)[[m[0] for m in self.members]])
+        group_of_class = np.zeros(len(self.classes), np.int64)
+        if groups is not None:
+            groups = np.asarray(groups)
+            if any(len(np.unique(groups[m])) > 1 for m in self.members):
+                raise ValueError("every class must lie in one group (one alphabet per character).")
+            group_of_class = groups[[m[0] for m in self.members]]
         self.group_classes = [np.flatnonzero(group_of_class == g)
                               for g in np.unique(group_of_class)]
         self.classes_per_batch, self.images_per_class = classes_per_batch, images_per_class
@@ -120,9 +128,8 @@ class ClassBatches(keras.utils.PyDataset):
         else:
             pool = np.arange(len(self.classes))
         if self.same_group and self.rotate_classes:  # one turn per batch: a rotated alphabet
-            turn = np.full(len(pool), rng.integers(4))
             chosen = rng.choice(len(pool), min(self.classes_per_batch, len(pool)), replace=False)
-            return pool[chosen], turn[chosen]
+            return pool[chosen], np.full(len(chosen), rng.integers(4))
         n = min(self.classes_per_batch, len(pool) * turns)
         chosen = rng.choice(len(pool) * turns, n, replace=False)
         return pool[chosen // turns], chosen % turns

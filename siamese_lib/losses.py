@@ -118,12 +118,15 @@ def loss_and_gradient(
 
 
 # Losses over a whole batch of embeddings: every image is compared with every other one.
-# y_true: class labels (batch,); y_pred: embeddings (batch, D). Explained in
-# notebooks/07_one_shot.ipynb.
+# y_true: class labels (batch,); y_pred: embeddings (batch, D). They return the batch's loss as
+# a scalar, not one value per sample (a sample's loss depends on the whole batch), so Keras'
+# `reduction` and `sample_weight` do not apply to them. Explained in notebooks/07_one_shot.ipynb.
 
 
 def pairwise_distances(embeddings, epsilon: float = 1e-7):
-    """Euclidean distances between all rows of `embeddings` (B, D) -> (B, B), 0 on the diagonal.
+    """Euclidean distances between all rows of float `embeddings` (B, D) -> (B, B), same dtype.
+
+    The diagonal is 0.
 
     The squared distance is clipped at `epsilon` before the square root (as in `PairDistance`),
     so the gradient stays finite for identical embeddings.
@@ -173,7 +176,8 @@ class TripletLoss(MarginLoss):
     For every anchor a and positive p (same class, p != a) in the batch: the negative n is the
     closest one that is still FARTHER than p (semi-hard: d(a, p) < d(a, n)); when there is
     none, the farthest negative. The loss is max(d(a, p) - d(a, n) + margin, 0), averaged
-    over all (a, p). Distances are Euclidean. Returns a scalar.
+    over all (a, p). Distances are Euclidean. Returns a scalar. Memory: a (B, B, B) tensor
+    (2 million floats for B = 128).
     """
 
     def __init__(self, margin: float = 0.5, name: str = "triplet_loss", **kwargs):

@@ -22,6 +22,7 @@ import os
 import re
 import zipfile
 from dataclasses import dataclass
+from operator import itemgetter
 from pathlib import Path
 
 import numpy as np
@@ -39,7 +40,7 @@ RESTORE = "restore the shipped copy with `git checkout data/omniglot`"
 
 @dataclass
 class OmniglotSet:
-    """Omniglot images with who drew what. Arrays are (N,) but `images`.
+    """Omniglot images with who drew what. All arrays are (N,) except `images`.
 
     images: uint8 (N, size, size), ink bright on dark. characters: int64 ids 0..C-1, one per
     character (`character_names[c]`, e.g. "Greek/character01"). alphabets: int64 ids into
@@ -77,17 +78,24 @@ def load_background(path: str | os.PathLike | None = None, *, size: int = 28) ->
     found: dict[tuple[str, str], list[tuple[int, np.ndarray]]] = {}
     for zip_name in BACKGROUND_ZIPS:
         for member, image in _read_pngs(folder, zip_name, path is None, size):
-            parts = member.split("/")  # images_background_small1/Greek/character01/0394_01.png
-            if len(parts) != 4:
-                continue
-            drawer = int(re.fullmatch(r"\d+_(\d+)\.png", parts[3]).group(1)) - 1
+            # images_background_small1/Greek/character01/0394_01.png: drawer 01
+            parts = member.split("/")
+            name = re.fullmatch(r"\d+_(\d+)\.png", parts[-1])
+            if len(parts) != 4 or name is None:
+                raise DataFileError(f"{folder / zip_name} holds {member}, which is not "
+                                    "<set>/<alphabet>/<character>/<image>_<drawer>.png: "
+                                    f"{RESTORE}.")
+            drawer = int(name.group(1)) - 1
             images = found.setdefault((parts[1], parts[2]), [])
             if all(d != drawer for d, _ in images):  # Greek and Latin come twice
                 images.append((drawer, image))
+    if not found:
+        raise DataFileError(f"No images found in {', '.join(BACKGROUND_ZIPS)} in {folder}: "
+                            f"{RESTORE}.")
     keys = sorted(found)
     alphabet_names = sorted({alphabet for alphabet, _ in keys})
-    rows = [(c, alphabet_names.index(key[0]), drawer, image)
-            for c, key in enumerate(keys) for drawer, image in sorted(found[key], key=_first)]
+    rows = [(c, alphabet_names.index(key[0]), drawer, image) for c, key in enumerate(keys)
+            for drawer, image in sorted(found[key], key=itemgetter(0))]
     return OmniglotSet(
         images=np.stack([row[3] for row in rows]),
         characters=np.array([row[0] for row in rows], dtype=np.int64),
@@ -110,21 +118,29 @@ def load_one_shot_runs(path: str | os.PathLike | None = None, *,
     with _open_zip(folder / RUNS_ZIP) as archive:
         label_files = sorted(n for n in archive.namelist() if n.endswith("/class_labels.txt"))
         labels = {name: archive.read(name).decode() for name in label_files}
-    runs = []
-    for label_file, text in labels.items():
-        run = label_file.split("/")[0]
-        answer_of = dict(line.split() for line in text.splitlines() if line.strip())
-        tests = sorted(answer_of)
-        trains = sorted(answer_of.values())
-        runs.append(OneShotRun(
-            name=run,
-            train_images=np.stack([images[name] for name in trains]),
-            test_images=np.stack([images[name] for name in tests]),
-            answers=np.array([trains.index(answer_of[name]) for name in tests], dtype=np.int64),
-        ))
+    runs = [_run(label_file, text, images, folder / RUNS_ZIP)
+            for label_file, text in labels.items()]
     if len(runs) != 20:
         raise DataFileError(f"{folder / RUNS_ZIP} holds {len(runs)} runs, not 20: {RESTORE}.")
     return runs
+
+
+def _run(label_file: str, text: str, images: dict[str, np.ndarray], zip_file: Path) -> OneShotRun:
+    """One run from its class_labels.txt ("test.png training.png" per line) and the images."""
+    lines = [line.split() for line in text.splitlines() if line.strip()]
+    for line in lines:
+        if len(line) != 2 or not all(name in images for name in line):
+            raise DataFileError(f"{zip_file}: {label_file} has the line {' '.join(line)!r}, "
+                                "which does not name a test and a training image of the zip: "
+                                f"{RESTORE}.")
+    answer_of = dict(lines)
+    tests, trains = sorted(answer_of), sorted(answer_of.values())
+    return OneShotRun(
+        name=label_file.split("/")[0],
+        train_images=np.stack([images[name] for name in trains]),
+        test_images=np.stack([images[name] for name in tests]),
+        answers=np.array([trains.index(answer_of[name]) for name in tests], dtype=np.int64),
+    )
 
 
 def ink_points(image: np.ndarray) -> np.ndarray:
@@ -162,10 +178,6 @@ def hausdorff_distances(first: np.ndarray, second: np.ndarray) -> np.ndarray:
     return np.array([[modified_hausdorff_distance(a, b) for b in points_b] for a in points_a])
 
 
-def _first(item: tuple) -> int:
-    return item[0]
-
-
 def _folder(path: str | os.PathLike | None) -> Path:
     folder = SHIPPED_OMNIGLOT_DIR if path is None else Path(path)
     if not folder.is_dir():
@@ -190,8 +202,15 @@ def _check_zip_sum(file: Path, required: bool) -> None:
         if required:
             raise DataFileError(f"Missing checksum file: {sums_file}. {RESTORE.capitalize()}.")
         return
-    sums = dict(reversed(line.split(maxsplit=1)) for line in sums_file.read_text().splitlines()
-                if line.strip() and not line.startswith("#"))
+    sums = {}
+    for line in sums_file.read_text().splitlines():
+        fields = line.split()
+        if not fields or line.startswith("#"):
+            continue
+        if len(fields) != 2:
+            raise DataFileError(f"{sums_file} has a line that is not '<sha256>  <file>': "
+                                f"{line!r}. Fix it, or {RESTORE}.")
+        sums[fields[1].lstrip("*")] = fields[0]  # sha256sum -b writes "*name"
     expected = sums.get(file.name)
     if expected is None:
         raise DataFileError(f"{sums_file} has no line for {file.name}: add its sha256, or "
@@ -199,16 +218,17 @@ def _check_zip_sum(file: Path, required: bool) -> None:
     if not file.is_file():
         raise DataFileError(f"Missing Omniglot file: {file}. Copy it there, or {RESTORE}.")
     actual = hashlib.sha256(file.read_bytes()).hexdigest()
-    if actual != expected.strip():
+    if actual != expected:
         raise DataFileError(f"Checksum mismatch for {file}: sha256 is {actual}, SHA256SUMS "
-                            f"expects {expected.strip()}. The file is damaged or was replaced; "
+                            f"expects {expected}. The file is damaged or was replaced; "
                             f"{RESTORE}.")
 
 
 def _read_pngs(folder: Path, zip_name: str, required_sums: bool,
                size: int) -> list[tuple[str, np.ndarray]]:
     """(member name, uint8 (size, size) ink-bright image) for every PNG in the zip."""
-    if not isinstance(size, int | np.integer) or not 1 <= size <= ORIGINAL_SIZE:
+    if (not isinstance(size, int | np.integer) or isinstance(size, bool)
+            or not 1 <= size <= ORIGINAL_SIZE):
         raise ValueError(f"size must be a whole number of pixels from 1 to {ORIGINAL_SIZE}, "
                          f"got {size!r}.")
     file = folder / zip_name

@@ -38,8 +38,8 @@ def make_episodes(x: np.ndarray, y: np.ndarray, *, n_way: int, n_episodes: int, 
 
     Args:
         x: images (K, H, W). y: their classes (K,).
-        n_way: classes per episode (at most the number of classes; within a group, at most
-            the group's classes).
+        n_way: classes per episode (at most the number of classes; groups with fewer classes
+            are skipped).
         groups: optional group of each image (Omniglot: its alphabet): each episode then takes
             its classes from ONE group, as the official Omniglot runs do.
         drawers: optional writer of each image: each episode then takes its training images
@@ -49,10 +49,13 @@ def make_episodes(x: np.ndarray, y: np.ndarray, *, n_way: int, n_episodes: int, 
         `n_episodes` episodes; the same seed gives the same episodes.
     """
     x, y = np.asarray(x), np.asarray(y)
-    rng = np.random.default_rng(seed)
     group_of = np.zeros(len(y), np.int64) if groups is None else np.asarray(groups)
+    for name, values in [("x", x), ("groups", group_of), ("drawers", drawers)]:
+        if values is not None and len(values) != len(y):
+            raise ValueError(f"{name} has {len(values)} entries but y has {len(y)}.")
+    rng = np.random.default_rng(seed)
     pools = [np.unique(y[group_of == g]) for g in np.unique(group_of)]
-    pools = [pool for pool in pools if len(pool) >= n_way]
+    pools = [pool for pool in pools if len(pool) >= n_way]  # groups too small are skipped
     if not pools:
         raise ValueError(f"n_way={n_way} is more classes than any group holds.")
     episodes = []
@@ -60,9 +63,10 @@ def make_episodes(x: np.ndarray, y: np.ndarray, *, n_way: int, n_episodes: int, 
         pool = pools[rng.integers(len(pools))]
         classes = rng.choice(pool, n_way, replace=False)
         if drawers is not None:
+            drawers = np.asarray(drawers)
             first, second = rng.choice(np.unique(drawers), 2, replace=False)
-            train = [np.flatnonzero((y == c) & (drawers == first))[0] for c in classes]
-            test = [np.flatnonzero((y == c) & (drawers == second))[0] for c in classes]
+            train = [_image_of(y, drawers, c, first) for c in classes]
+            test = [_image_of(y, drawers, c, second) for c in classes]
         else:
             two = [rng.choice(np.flatnonzero(y == c), 2, replace=False) for c in classes]
             train, test = [t[0] for t in two], [t[1] for t in two]
@@ -70,6 +74,15 @@ def make_episodes(x: np.ndarray, y: np.ndarray, *, n_way: int, n_episodes: int, 
         episodes.append(OneShotRun(f"episode{e:04d}", x[train], x[np.array(test)[order]],
                                    order.astype(np.int64)))
     return episodes
+
+
+def _image_of(y: np.ndarray, drawers: np.ndarray, label, drawer) -> int:
+    """The index of the image of class `label` by `drawer`."""
+    found = np.flatnonzero((y == label) & (drawers == drawer))
+    if len(found) == 0:
+        raise ValueError(f"class {label} has no image by drawer {drawer}: with drawers=, every "
+                         "drawer must have drawn every class.")
+    return int(found[0])
 
 
 def one_shot_accuracy(runs: list[OneShotRun],
@@ -86,13 +99,27 @@ def one_shot_accuracy(runs: list[OneShotRun],
     """
     per_run = []
     for run in runs:
-        cost = np.asarray(distances(run.test_images, run.train_images))
-        if cost.shape != (len(run.test_images), len(run.train_images)):
-            raise ValueError(f"distances returned shape {cost.shape} for run {run.name}; "
-                             f"expected {(len(run.test_images), len(run.train_images))}.")
+        cost = check_costs(distances(run.test_images, run.train_images), run)
         per_run.append(np.mean(np.argmin(cost, axis=1) == run.answers))
     per_run = np.array(per_run, dtype=np.float64)
     return float(per_run.mean()), per_run
+
+
+def check_costs(costs: np.ndarray, run: OneShotRun) -> np.ndarray:
+    """What a `DistanceMatrix` returned for `run`, checked: float64 (M test, N train).
+
+    Raises:
+        ValueError: naming `distances`, when the shape is not (M, N) or a value is not finite.
+    """
+    expected = (len(run.test_images), len(run.train_images))
+    costs = np.asarray(costs, dtype=np.float64)
+    if costs.shape != expected:
+        raise ValueError(f"distances returned shape {costs.shape} for run {run.name!r}; "
+                         f"expected (test images, training images) = {expected}.")
+    if not np.all(np.isfinite(costs)):
+        raise ValueError(f"distances returned values that are not finite (NaN or inf) for run "
+                         f"{run.name!r}.")
+    return costs
 
 
 def mean_with_interval(values: np.ndarray) -> tuple[float, float]:

@@ -30,7 +30,7 @@ from html import escape
 import ipywidgets as w
 import numpy as np
 
-from .one_shot import DistanceMatrix, OneShotRun
+from .one_shot import DistanceMatrix, OneShotRun, check_costs
 from .widgets import png_data_url
 
 TOP_K = 5  # how many of the network's nearest training characters are shown
@@ -62,23 +62,6 @@ class Answer:
     @property
     def network_right(self) -> bool:
         return self.network == self.truth
-
-
-def check_costs(costs: np.ndarray, run: OneShotRun) -> np.ndarray:
-    """What a `DistanceMatrix` returned for `run`, checked: float64 (M test, N train).
-
-    Raises:
-        ValueError: naming `distances`, when the shape is not (M, N) or a value is not finite.
-    """
-    expected = (len(run.test_images), len(run.train_images))
-    costs = np.asarray(costs, dtype=np.float64)
-    if costs.shape != expected:
-        raise ValueError(f"distances returned shape {costs.shape} for run {run.name!r}; "
-                         f"expected (test images, training images) = {expected}.")
-    if not np.all(np.isfinite(costs)):
-        raise ValueError(f"distances returned values that are not finite (NaN or inf) for run "
-                         f"{run.name!r}.")
-    return costs
 
 
 def ranking(costs_row: np.ndarray) -> np.ndarray:

@@ -111,9 +111,12 @@ def _train_omniglot_card(seed: int = 0) -> tuple[keras.Model, dict]:
         "recipe": OMNIGLOT_RECIPE + f" (siamese_lib.recipes.train_omniglot, seed {seed})",
         "training_images": len(background.images),
         "training_data": "both minimal Omniglot background sets: 8 alphabets, 242 characters",
-        "choices": "every setting chosen on 20-way one-shot episodes of the background "
-                   f"alphabets {' and '.join(OMNIGLOT_VALIDATION_ALPHABETS)}, held out "
-                   "(benchmarks/omniglot_choices.py); the final model trains on all 8",
+        "choices": "base network, loss, rotated classes, distortions, batch make-up and "
+                   "epochs chosen on 20-way one-shot episodes of the background alphabets "
+                   f"{' and '.join(OMNIGLOT_VALIDATION_ALPHABETS)}, held out "
+                   "(benchmarks/omniglot_choices.py); margins, learning rate, batch shape and "
+                   "distortion ranges are common defaults, not tuned; the final model trains "
+                   "on all 8 alphabets",
         "input_size": OMNIGLOT_SIZE,
         "one_shot_accuracy": round(accuracy, 4),
         "one_shot_accuracy_per_run": [round(float(a), 2) for a in per_run],
@@ -124,13 +127,15 @@ def _train_omniglot_card(seed: int = 0) -> tuple[keras.Model, dict]:
     return model, card
 
 
+def machine() -> str:
+    """This machine, as the cards and benchmark results name it."""
+    return (f"{os.cpu_count()} CPU cores, {platform.machine()}, "
+            f"Python {platform.python_version()}, Keras {keras.__version__}")
+
+
 def _when_and_where(seconds: float) -> dict:
-    return {
-        "trained": time.strftime("%Y-%m-%d"),
-        "training_seconds": round(seconds),
-        "machine": f"{os.cpu_count()} CPU cores, {platform.machine()}, "
-                   f"Python {platform.python_version()}, Keras {keras.__version__}",
-    }
+    return {"trained": time.strftime("%Y-%m-%d"), "training_seconds": round(seconds),
+            "machine": machine()}
 
 
 def _save(name: str, model: keras.Model, card: dict) -> dict:

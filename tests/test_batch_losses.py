@@ -99,3 +99,26 @@ def test_batch_losses_train_a_tiny_model(batch):
     model.compile(optimizer=keras.optimizers.Adam(0.05), loss=TripletLoss(0.5))
     history = model.fit(x, labels, batch_size=24, epochs=60, verbose=0, shuffle=False)
     assert history.history["loss"][-1] < 0.5 * history.history["loss"][0]
+
+
+def test_triplet_falls_back_to_the_farthest_negative():
+    """When every negative is closer than the positive, the farthest negative is used."""
+    labels = np.array([0, 0, 1, 1])
+    e = np.array([[0, 0], [3, 0], [1, 0], [1.5, 0]], dtype=np.float32)
+    # anchor 0: d(a, p) = 3, negatives at 1 and 1.5 -> 3 - 1.5 + 0.5 = 2.0
+    # anchor 1: d(a, p) = 3, negatives at 2 and 1.5 -> 3 - 2 + 0.5 = 1.5
+    # anchor 2: d(a, p) = 0.5, negatives at 1 (semi-hard, > 0.5) and 2 -> 0.5 - 1 + 0.5 = 0
+    # anchor 3: d(a, p) = 0.5, negatives at 1.5 and 1.5 -> 0.5 - 1.5 + 0.5 = 0 (clipped)
+    assert float(TripletLoss(0.5)(labels, e)) == pytest.approx((2.0 + 1.5) / 4, rel=1e-4)
+    assert numpy_semi_hard_triplet(labels, e, 0.5) == pytest.approx((2.0 + 1.5) / 4)
+
+
+def test_gradients_stay_finite_for_identical_embeddings():
+    import tensorflow as tf
+
+    e = tf.Variable(np.array([[1.0, 0.0], [1.0, 0.0], [0.0, 1.0]], np.float32))
+    labels = np.array([0, 0, 1])
+    for loss in (TripletLoss(0.5), BatchContrastiveLoss(1.0)):
+        with tf.GradientTape() as tape:
+            value = loss(labels, e)
+        assert np.all(np.isfinite(tape.gradient(value, e).numpy()))

@@ -104,7 +104,52 @@ def test_image_that_is_not_a_png(tmp_path):
         omniglot.load_one_shot_runs(folder)
 
 
-@pytest.mark.parametrize("size", [0, 106, 2.5, "28"])
+@pytest.mark.parametrize("size", [0, 106, 2.5, "28", True])
 def test_bad_size(size):
     with pytest.raises(ValueError, match="size must be"):
         omniglot.load_one_shot_runs(size=size)
+
+
+def test_checksum_file_problems(tmp_path):
+    folder = _copy(tmp_path)
+    sums = folder / "SHA256SUMS"
+    lines = sums.read_text().splitlines()
+    sums.write_text("\n".join(f"{h} *{name}" for h, name in (line.split() for line in lines)))
+    assert len(omniglot.load_one_shot_runs(folder)) == 20  # sha256sum -b's "*name" is read
+    sums.write_text("\n".join(line for line in lines if "all_runs" not in line) + "\n")
+    with pytest.raises(sl.DataFileError, match="has no line for all_runs.zip"):
+        omniglot.load_one_shot_runs(folder)
+    sums.write_text("not-a-checksum-line-at-all-with three fields\n")
+    with pytest.raises(sl.DataFileError, match="not '<sha256>  <file>'"):
+        omniglot.load_one_shot_runs(folder)
+
+
+def test_shipped_copy_needs_its_checksums(tmp_path, monkeypatch):
+    folder = _copy(tmp_path)
+    (folder / "SHA256SUMS").unlink()
+    monkeypatch.setattr(omniglot, "SHIPPED_OMNIGLOT_DIR", folder)
+    with pytest.raises(sl.DataFileError, match="Missing checksum file"):
+        omniglot.load_background()
+
+
+def test_run_labels_that_name_no_image(tmp_path):
+    folder = tmp_path / "runs"
+    folder.mkdir()
+    with zipfile.ZipFile(folder / "all_runs.zip", "w") as archive:
+        archive.writestr("run01/class_labels.txt", "run01/test/item01.png\n")
+    with pytest.raises(sl.DataFileError, match=r"class_labels\.txt has the line"):
+        omniglot.load_one_shot_runs(folder)
+
+
+def test_background_member_with_an_odd_name(tmp_path):
+    folder = tmp_path / "background"
+    folder.mkdir()
+    png = (omniglot.SHIPPED_OMNIGLOT_DIR / "images_background_small1.zip")
+    with zipfile.ZipFile(png) as source:
+        first = next(n for n in source.namelist() if n.endswith(".png"))
+        picture = source.read(first)
+    for name in omniglot.BACKGROUND_ZIPS:
+        with zipfile.ZipFile(folder / name, "w") as archive:
+            archive.writestr("set/Greek/character01/photo.png", picture)
+    with pytest.raises(sl.DataFileError, match=r"photo\.png, which is not"):
+        omniglot.load_background(folder)

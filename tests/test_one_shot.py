@@ -109,3 +109,28 @@ def test_class_batches():
         ClassBatches(x, y, images_per_class=5)
     with pytest.raises(ValueError, match="groups="):
         ClassBatches(x, y, same_group=True)
+
+
+def test_random_affine_identity_and_bilinear_reading_by_whole_pixels():
+    image = np.zeros((1, 9, 9), np.float32)
+    image[0, 2, 6] = 1.0
+    rng = np.random.default_rng(0)
+    turned = random_affine(image, rng, rotation=0, shear=0, scale=(1, 1), translate=0)
+    np.testing.assert_allclose(turned, image, atol=1e-6)
+    from siamese_lib.class_batches import _bilinear
+
+    rows, cols = np.mgrid[0:9, 0:9]
+    # Reading the input at (col + 2, row) moves the picture 2 columns to the left.
+    moved = _bilinear(image, (cols + 2).reshape(1, -1).astype(float),
+                      rows.reshape(1, -1).astype(float)).reshape(1, 9, 9)
+    assert moved[0, 2, 4] == pytest.approx(1.0) and moved.sum() == pytest.approx(1.0)
+
+
+def test_episodes_reject_mismatched_drawers():
+    x, y, groups, drawers = _toy()
+    with pytest.raises(ValueError, match="drawers has 3 entries"):
+        make_episodes(x, y, n_way=2, n_episodes=1, drawers=drawers[:3])
+    drawers = drawers.copy()
+    drawers[y == 0] = 9  # class 0 drawn by nobody else
+    with pytest.raises(ValueError, match="has no image by drawer"):
+        make_episodes(x, y, n_way=6, n_episodes=3, drawers=drawers)
