@@ -51,7 +51,7 @@ notebooks: setup
 		--ExecutePreprocessor.record_timing=False $(NOTEBOOKS)
 	$(BIN)/jupyter nbconvert --to notebook --inplace --coalesce-streams $(NOTEBOOKS)
 
-# Retrain the models shipped in models/pretrained/ (about 12 minutes on 2 CPU cores;
+# Retrain the models shipped in models/pretrained/ (about 9 minutes on 2 CPU cores;
 # `python -m siamese_lib.pretrained cnn` retrains one).
 models: setup
 	$(BIN)/python -m siamese_lib.pretrained
