@@ -138,13 +138,20 @@ def pairwise_distances(embeddings, epsilon: float = 1e-7):
     return ops.sqrt(ops.maximum(squared, epsilon)) * off_diagonal
 
 
-def _batch_masks(y_true, embeddings):
-    """(positive, negative) float masks (B, B): same class but not itself; other class."""
+def _batch_geometry(y_true, y_pred):
+    """Distances (B, B) between the embeddings y_pred (B, D), and float masks (B, B) of the
+    positive pairs (same class, not itself) and negative pairs (other class) of labels y_true."""
+    embeddings = ops.convert_to_tensor(y_pred)
     labels = ops.reshape(y_true, (-1,))
     same = ops.cast(ops.equal(ops.expand_dims(labels, 1), ops.expand_dims(labels, 0)),
                     embeddings.dtype)
     positive = same - ops.eye(ops.shape(labels)[0], dtype=embeddings.dtype)
-    return positive, 1.0 - same
+    return pairwise_distances(embeddings), positive, 1.0 - same
+
+
+def _masked_mean(values, mask):
+    """The mean of `values` where the float `mask` is 1 (0 when the mask is empty)."""
+    return ops.sum(mask * values) / ops.maximum(ops.sum(mask), 1.0)
 
 
 @keras.saving.register_keras_serializable(package="siamese_lib")
@@ -160,13 +167,9 @@ class BatchContrastiveLoss(MarginLoss):
         super().__init__(margin, name, **kwargs)
 
     def call(self, y_true, y_pred):
-        embeddings = ops.convert_to_tensor(y_pred)
-        positive, negative = _batch_masks(y_true, embeddings)
-        d = pairwise_distances(embeddings)
-        same_term = ops.sum(positive * ops.square(d)) / ops.maximum(ops.sum(positive), 1.0)
+        d, positive, negative = _batch_geometry(y_true, y_pred)
         different = ops.square(ops.maximum(self.margin - d, 0.0))
-        different_term = ops.sum(negative * different) / ops.maximum(ops.sum(negative), 1.0)
-        return 0.5 * (same_term + different_term)
+        return 0.5 * (_masked_mean(ops.square(d), positive) + _masked_mean(different, negative))
 
 
 @keras.saving.register_keras_serializable(package="siamese_lib")
@@ -184,9 +187,7 @@ class TripletLoss(MarginLoss):
         super().__init__(margin, name, **kwargs)
 
     def call(self, y_true, y_pred):
-        embeddings = ops.convert_to_tensor(y_pred)
-        positive, negative = _batch_masks(y_true, embeddings)
-        d = pairwise_distances(embeddings)
+        d, positive, negative = _batch_geometry(y_true, y_pred)
         d_ap = ops.expand_dims(d, 2)  # (a, p, 1)
         d_an = ops.expand_dims(d, 1)  # (a, 1, n)
         semi_hard = ops.expand_dims(negative, 1) * ops.cast(d_an > d_ap, d.dtype)  # (a, p, n)
@@ -195,5 +196,4 @@ class TripletLoss(MarginLoss):
         farthest = ops.max(d * negative, axis=1, keepdims=True)  # (a, 1)
         has_semi_hard = ops.max(semi_hard, axis=2) > 0
         d_neg = ops.where(has_semi_hard, closest_semi_hard, farthest)
-        per_triplet = ops.maximum(d - d_neg + self.margin, 0.0) * positive
-        return ops.sum(per_triplet) / ops.maximum(ops.sum(positive), 1.0)
+        return _masked_mean(ops.maximum(d - d_neg + self.margin, 0.0), positive)

@@ -10,16 +10,17 @@ IDX format (big-endian): a 4-byte magic number (0x00000801 labels, 0x00000803 im
 from __future__ import annotations
 
 import gzip
-import hashlib
 import os
 import zlib
 from pathlib import Path
 
 import numpy as np
 
+from .checksums import check_sum, read_sums
 from .errors import DataFileError
 
 SHIPPED_MNIST_DIR = Path(__file__).resolve().parent.parent / "data" / "mnist"
+RESTORE = "`git checkout data/mnist`"
 
 IDX_NAMES = {
     "train_images": "train-images-idx3-ubyte",
@@ -65,13 +66,14 @@ def load_mnist(
             f"MNIST folder not found: {folder}. Pass path= a folder holding the four IDX "
             "files, or restore the shipped copy with `git checkout data/mnist`."
         )
-    expected_sums = _read_sums(folder, required=path is None)
+    expected_sums = read_sums(folder, required=path is None, restore=RESTORE)
     arrays = {}
     for key, name in IDX_NAMES.items():
         file = _find_idx_file(folder, name)
         content = _read_bytes(file)
         if expected_sums is not None:
-            _check_sum(file, content, expected_sums.get(name))
+            check_sum(file, content, expected_sums, of="the decompressed content",
+                      restore=RESTORE, name=name)
         arrays[key] = _parse_idx(file, content, IMAGES_MAGIC if "images" in key else LABELS_MAGIC)
     for split in ("train", "test"):
         _check_counts(folder, split, arrays[f"{split}_images"], arrays[f"{split}_labels"])
@@ -124,39 +126,6 @@ def _read_bytes(file: Path) -> bytes:
             f"Corrupt or truncated gzip file: {file} ({error}). Replace it with a fresh copy "
             "(for the shipped MNIST: `git checkout data/mnist`)."
         ) from error
-
-
-def _read_sums(folder: Path, required: bool) -> dict[str, str] | None:
-    """Map file name -> sha256 hex digest from `folder/SHA256SUMS`, or None if absent."""
-    sums_file = folder / "SHA256SUMS"
-    if not sums_file.is_file():
-        if required:
-            raise DataFileError(
-                f"Missing checksum file: {sums_file}. Restore it with `git checkout data/mnist`."
-            )
-        return None
-    sums = {}
-    for line in sums_file.read_text().splitlines():
-        if line.strip():
-            digest, name = line.split()
-            sums[name.lstrip("*")] = digest
-    return sums
-
-
-def _check_sum(file: Path, content: bytes, expected: str | None) -> None:
-    """Compare the sha256 of the decompressed content with SHA256SUMS."""
-    if expected is None:
-        raise DataFileError(
-            f"{file.parent / 'SHA256SUMS'} has no line for {file.name}. Add its sha256 "
-            "(of the decompressed content), or remove SHA256SUMS to skip the check."
-        )
-    actual = hashlib.sha256(content).hexdigest()
-    if actual != expected:
-        raise DataFileError(
-            f"Checksum mismatch for {file}: sha256 of its content is {actual}, SHA256SUMS "
-            f"expects {expected}. The file is damaged or was replaced; restore it "
-            "(for the shipped MNIST: `git checkout data/mnist`)."
-        )
 
 
 def _parse_idx(file: Path, content: bytes, magic: int) -> np.ndarray:

@@ -16,7 +16,6 @@ training image (one per character, all from one alphabet); report the mean accur
 
 from __future__ import annotations
 
-import hashlib
 import io
 import os
 import re
@@ -28,6 +27,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
+from .checksums import check_sum, read_sums
 from .errors import DataFileError
 from .one_shot import OneShotRun
 
@@ -35,7 +35,8 @@ SHIPPED_OMNIGLOT_DIR = Path(__file__).resolve().parent.parent / "data" / "omnigl
 BACKGROUND_ZIPS = ("images_background_small1.zip", "images_background_small2.zip")
 RUNS_ZIP = "all_runs.zip"
 ORIGINAL_SIZE = 105
-RESTORE = "restore the shipped copy with `git checkout data/omniglot`"
+RESTORE_COMMAND = "`git checkout data/omniglot`"
+RESTORE = f"restore the shipped copy with {RESTORE_COMMAND}"
 
 
 @dataclass
@@ -74,10 +75,13 @@ def load_background(path: str | os.PathLike | None = None, *, size: int = 28) ->
     Raises:
         DataFileError: a file is missing, damaged, or fails its checksum.
     """
+    _check_size(size)
     folder = _folder(path)
     found: dict[tuple[str, str], list[tuple[int, np.ndarray]]] = {}
     for zip_name in BACKGROUND_ZIPS:
-        for member, image in _read_pngs(folder, zip_name, path is None, size):
+        with _open_checked_zip(folder, zip_name, path is None) as archive:
+            members = _read_pngs(archive, folder / zip_name, size)
+        for member, image in members:
             # images_background_small1/Greek/character01/0394_01.png: drawer 01
             parts = member.split("/")
             name = re.fullmatch(r"\d+_(\d+)\.png", parts[-1])
@@ -113,9 +117,10 @@ def load_one_shot_runs(path: str | os.PathLike | None = None, *,
     Args:
         path, size: as for `load_background`.
     """
+    _check_size(size)
     folder = _folder(path)
-    images = dict(_read_pngs(folder, RUNS_ZIP, path is None, size))
-    with _open_zip(folder / RUNS_ZIP) as archive:
+    with _open_checked_zip(folder, RUNS_ZIP, path is None) as archive:
+        images = dict(_read_pngs(archive, folder / RUNS_ZIP, size))
         label_files = sorted(n for n in archive.namelist() if n.endswith("/class_labels.txt"))
         labels = {name: archive.read(name).decode() for name in label_files}
     runs = [_run(label_file, text, images, folder / RUNS_ZIP)
@@ -186,65 +191,42 @@ def _folder(path: str | os.PathLike | None) -> Path:
     return folder
 
 
-def _open_zip(file: Path) -> zipfile.ZipFile:
+def _open_checked_zip(folder: Path, zip_name: str, required_sums: bool) -> zipfile.ZipFile:
+    """The zip file, read once and checked against SHA256SUMS (always for the shipped copy)."""
+    file = folder / zip_name
+    sums = read_sums(folder, required=required_sums, restore=RESTORE_COMMAND)
     if not file.is_file():
         raise DataFileError(f"Missing Omniglot file: {file}. Copy it there, or {RESTORE}.")
+    content = file.read_bytes()
+    if sums is not None:
+        check_sum(file, content, sums, of="the file", restore=RESTORE_COMMAND)
     try:
-        return zipfile.ZipFile(file)
-    except (zipfile.BadZipFile, OSError) as error:
+        return zipfile.ZipFile(io.BytesIO(content))
+    except zipfile.BadZipFile as error:
         raise DataFileError(f"{file} is not a readable zip file ({error}): {RESTORE}.") from error
 
 
-def _check_zip_sum(file: Path, required: bool) -> None:
-    """Compare the zip's sha256 with its line in SHA256SUMS (a missing file: only if required)."""
-    sums_file = file.parent / "SHA256SUMS"
-    if not sums_file.is_file():
-        if required:
-            raise DataFileError(f"Missing checksum file: {sums_file}. {RESTORE.capitalize()}.")
-        return
-    sums = {}
-    for line in sums_file.read_text().splitlines():
-        fields = line.split()
-        if not fields or line.startswith("#"):
-            continue
-        if len(fields) != 2:
-            raise DataFileError(f"{sums_file} has a line that is not '<sha256>  <file>': "
-                                f"{line!r}. Fix it, or {RESTORE}.")
-        sums[fields[1].lstrip("*")] = fields[0]  # sha256sum -b writes "*name"
-    expected = sums.get(file.name)
-    if expected is None:
-        raise DataFileError(f"{sums_file} has no line for {file.name}: add its sha256, or "
-                            "remove SHA256SUMS to skip the check.")
-    if not file.is_file():
-        raise DataFileError(f"Missing Omniglot file: {file}. Copy it there, or {RESTORE}.")
-    actual = hashlib.sha256(file.read_bytes()).hexdigest()
-    if actual != expected:
-        raise DataFileError(f"Checksum mismatch for {file}: sha256 is {actual}, SHA256SUMS "
-                            f"expects {expected}. The file is damaged or was replaced; "
-                            f"{RESTORE}.")
-
-
-def _read_pngs(folder: Path, zip_name: str, required_sums: bool,
-               size: int) -> list[tuple[str, np.ndarray]]:
-    """(member name, uint8 (size, size) ink-bright image) for every PNG in the zip."""
+def _check_size(size: int) -> None:
     if (not isinstance(size, int | np.integer) or isinstance(size, bool)
             or not 1 <= size <= ORIGINAL_SIZE):
         raise ValueError(f"size must be a whole number of pixels from 1 to {ORIGINAL_SIZE}, "
                          f"got {size!r}.")
-    file = folder / zip_name
-    _check_zip_sum(file, required_sums)
+
+
+def _read_pngs(archive: zipfile.ZipFile, file: Path,
+               size: int) -> list[tuple[str, np.ndarray]]:
+    """(member name, uint8 (size, size) ink-bright image) for every PNG in the zip `file`."""
     out = []
-    with _open_zip(file) as archive:
-        for name in sorted(archive.namelist()):
-            if not name.endswith(".png"):
-                continue
-            try:
-                with Image.open(io.BytesIO(archive.read(name))) as picture:
-                    ink = 255 - np.asarray(picture.convert("L"), dtype=np.uint8)
-            except (OSError, zipfile.BadZipFile, ValueError) as error:
-                raise DataFileError(f"{file}: {name} cannot be read as an image ({error}): "
-                                    f"{RESTORE}.") from error
-            if size != ink.shape[0]:
-                ink = np.asarray(Image.fromarray(ink).resize((size, size), Image.Resampling.BOX))
-            out.append((name, ink))
+    for name in sorted(archive.namelist()):
+        if not name.endswith(".png"):
+            continue
+        try:
+            with Image.open(io.BytesIO(archive.read(name))) as picture:
+                ink = 255 - np.asarray(picture.convert("L"), dtype=np.uint8)
+        except (OSError, zipfile.BadZipFile, ValueError) as error:
+            raise DataFileError(f"{file}: {name} cannot be read as an image ({error}): "
+                                f"{RESTORE}.") from error
+        if size != ink.shape[0]:
+            ink = np.asarray(Image.fromarray(ink).resize((size, size), Image.Resampling.BOX))
+        out.append((name, ink))
     return out

@@ -82,6 +82,18 @@ def test_sums_file_without_a_line_for_a_file(tmp_path):
         sl.load_mnist(tmp_path)
 
 
+def test_sums_file_with_a_comment_and_with_a_malformed_line(tmp_path):
+    """The SHA256SUMS reader shared with Omniglot: comments skipped, bad lines named."""
+    arrays = _small_idx_folder(tmp_path, with_sums=True)
+    sums = tmp_path / "SHA256SUMS"
+    sums.write_text("# made by sha256sum\n" + sums.read_text())
+    (x_train, _), _ = sl.load_mnist(tmp_path)
+    np.testing.assert_array_equal(x_train, arrays["train_images"])
+    sums.write_text("one two three\n" + sums.read_text())
+    with pytest.raises(sl.DataFileError, match="not '<sha256>  <file>'"):
+        sl.load_mnist(tmp_path)
+
+
 def test_missing_file_names_the_file(tmp_path):
     _small_idx_folder(tmp_path)
     (tmp_path / "t10k-labels-idx1-ubyte.gz").unlink()
