@@ -3,8 +3,8 @@
     make bench                      # the full recipes, about 6 minutes on 2 CPU cores
     .venv/bin/python benchmarks/bench.py --epochs 1     # a quick look
 
-Prints a markdown table; ratios are against row 1 (the seed's script ported to Keras 3).
-Targets, printed as PASS / FAIL below the table: the library's seed recipe peaks under 1 GB
+Prints a markdown table; ratios are against row 1 (the blog's script ported to Keras 3).
+Targets, printed as PASS / FAIL below the table: the library's blog's recipe peaks under 1 GB
 resident memory and reaches test pair accuracy 0.97; the CNN trains in at most 5 minutes and
 reaches 0.993 at threshold 0.5. After each epoch every recipe is judged on the same 10,000
 test pairs (not counted as training time), which gives the "s to reach 0.97" column.
@@ -21,10 +21,10 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 RECIPES = [  # (name, script and its arguments)
-    ("1. seed script, Keras 3 port (Python-loop pairs, float64 arrays, model.predict)",
-     ["seed_port.py"]),
-    ("2. seed recipe through siamese_lib (streaming pairs, model called directly)",
-     ["library_recipe.py", "seed"]),
+    ("1. blog's script, Keras 3 port (Python-loop pairs, float64 arrays, model.predict)",
+     ["blog_port.py"]),
+    ("2. blog's recipe through siamese_lib (streaming pairs, model called directly)",
+     ["library_recipe.py", "blog"]),
     ("3. best recipe: CNN (siamese_lib.recipes 'cnn')", ["library_recipe.py", "cnn"]),
 ]
 MEMORY_TARGET_MB = 1000

@@ -3,7 +3,7 @@
     .venv/bin/python benchmarks/compare_speed.py     (part of make bench)
 
 One comparison = two preprocessings (`preprocess_digit`) + two embeddings + one distance.
-The widget calls the model directly; the seed called `model.predict` for every pair. Target:
+The widget calls the model directly; the blog called `model.predict` for every pair. Target:
 under 15 ms median on 2 CPU cores (printed as PASS / FAIL).
 """
 
@@ -25,7 +25,7 @@ SAMPLES = Path(__file__).resolve().parent.parent / "data" / "samples"
 
 
 def main():
-    model = sl.load_model(PRETRAINED_DIR / "mlp_seed_recipe.keras")
+    model = sl.load_model(PRETRAINED_DIR / "mlp_blog_recipe.keras")
     _, (x_test, _) = sl.load_mnist()
     photo = (SAMPLES / "photo_3.jpg").read_bytes()
     a, b = sl.preprocess_digit(photo), sl.preprocess_digit(x_test[0])
@@ -35,7 +35,7 @@ def main():
                                              sl.preprocess_digit(x_test[0])), REPEATS),
         "the model alone, called directly (2 embeddings + distance)":
             median_ms(lambda: compare_digits(model, a, b), REPEATS),
-        "the model alone through model.predict (the seed's way)":
+        "the model alone through model.predict (the blog's way)":
             median_ms(lambda: model.predict([a[None], b[None]], verbose=0), repeats=50),
         "preprocess_digit on a 320x320 JPEG photo":
             median_ms(lambda: sl.preprocess_digit(photo), REPEATS),
@@ -46,7 +46,7 @@ def main():
     for name, ms in rows.items():
         print(f"| {name} | {ms:.2f} |")
     direct = rows["the model alone, called directly (2 embeddings + distance)"]
-    predict = rows["the model alone through model.predict (the seed's way)"]
+    predict = rows["the model alone through model.predict (the blog's way)"]
     print(f"\nmodel.predict is {predict / direct:.0f} times slower than calling the model.")
     total = rows["one comparison: 2 x preprocess_digit + model called directly"]
     print(f"one comparison < {TARGET_MS:.0f} ms: {'PASS' if total < TARGET_MS else 'FAIL'}")

@@ -1,7 +1,7 @@
-"""A recipe of siamese_lib.recipes, trained and measured: `library_recipe.py seed|cnn [epochs]`.
+"""A recipe of siamese_lib.recipes, trained and measured: `library_recipe.py blog|cnn [epochs]`.
 
 Pairs are drawn inside training, a batch at a time, fresh every epoch. Run through bench.py,
-which measures it beside the seed's own script. Prints one JSON line.
+which measures it beside the blog's own script. Prints one JSON line.
 """
 
 import json

@@ -68,6 +68,7 @@ from .pairs import PairStream, make_pair_indices, make_pairs  # noqa: E402
 from .persistence import load_model, save_model  # noqa: E402
 from .preprocessing import preprocess_digit  # noqa: E402
 from .training import seed_everything, train, train_embedding  # noqa: E402
+from .writers import DigitWriters, load_test_writers  # noqa: E402
 
 __version__ = "0.1.0"
 
@@ -76,6 +77,7 @@ __all__ = [
     "ClassBatches",
     "ContrastiveLoss",
     "DataFileError",
+    "DigitWriters",
     "ImageFileError",
     "ModelFileError",
     "OneShotRun",
@@ -104,6 +106,7 @@ __all__ = [
     "load_digit_image",
     "load_image_folder",
     "load_mnist",
+    "load_test_writers",
     "load_model",
     "loss_and_gradient",
     "majority_vote",

@@ -1,6 +1,6 @@
 """Judging a trained Siamese model on pairs it has never seen.
 
-The seed judged its model only on its training pairs; here pairs come from the TEST split.
+The blog judged its model only on its training pairs; here pairs come from the TEST split.
 Explained in notebooks/04_training.ipynb.
 """
 
@@ -240,7 +240,7 @@ def explained_variance(embeddings: np.ndarray, n_components: int) -> np.ndarray:
     """The share of the embeddings' variance along each of their first principal components.
 
     `pca_2d` keeps the first two components; their ratios say how much of the picture it shows.
-    Explained in notebooks/06_beyond_the_seed.ipynb.
+    Explained in notebooks/06_beyond_the_blog.ipynb.
 
     Args:
         embeddings: (N, D) array, any float dtype.

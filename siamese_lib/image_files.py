@@ -1,8 +1,8 @@
-"""The seed blog's file workflow: digits stored as image files, one file per digit.
+"""The blog's file workflow: digits stored as image files, one file per digit.
 
-The seed reads `train_images/*.jpg`, takes the label from the last character of the file name
+The blog reads `train_images/*.jpg`, takes the label from the last character of the file name
 (`int(path[-5])`, so `00042_7.jpg` is a 7), and turns each file into a float array with its
-`process()` function. This module keeps that workflow, so the seed's own loop runs on files
+`process()` function. This module keeps that workflow, so the blog's own loop runs on files
 exported here. Explained in notebooks/01_mnist.ipynb.
 """
 
@@ -22,7 +22,7 @@ SIDE = 28
 
 
 def load_digit_image(path: str | os.PathLike) -> np.ndarray:
-    """Read one image file the seed's way (its `process()`).
+    """Read one image file the blog's way (its `process()`).
 
     Grayscale, resized to 28x28 (no cropping, no inversion: the file should already look like
     MNIST, white ink on black), scaled to [0, 1].
@@ -58,14 +58,14 @@ def label_from_path(path: Path, root: Path) -> int:
         if len(candidate) == 1 and candidate.isdigit():
             return int(candidate)
     raise ImageFileError(
-        f"Cannot tell which digit {path} is. Name it like the seed's files, `<anything>_<digit>"
+        f"Cannot tell which digit {path} is. Name it like the blog's files, `<anything>_<digit>"
         f"{path.suffix}` (e.g. 00042_7{path.suffix}), or put it in a sub-folder named after "
         "its digit (7/)."
     )
 
 
 def load_image_folder(folder: str | os.PathLike) -> tuple[np.ndarray, np.ndarray]:
-    """Load every image in a folder, labelled the seed's way (see `label_from_path`).
+    """Load every image in a folder, labelled the blog's way (see `label_from_path`).
 
     Files are read in sorted path order, so the result is the same on every machine.
 
@@ -97,13 +97,13 @@ def export_image_folder(
     x: np.ndarray, y: np.ndarray, folder: str | os.PathLike, *, suffix: str = ".jpg",
     quality: int = 95,
 ) -> list[Path]:
-    """Write digits as image files in the seed's layout: `folder/00000_5.jpg`, `00001_0.jpg`, ...
+    """Write digits as image files in the blog's layout: `folder/00000_5.jpg`, `00001_0.jpg`, ...
 
     Args:
         x: uint8 images (N, 28, 28) in 0..255, or floats in [0, 1] of shape (N, 28, 28[, 1]).
         y: labels (N,), digits 0-9.
         folder: created if needed.
-        suffix: `.jpg` (the seed's choice, lossy) or `.png` (lossless).
+        suffix: `.jpg` (the blog's choice, lossy) or `.png` (lossless).
         quality: JPEG quality, 1-95.
 
     Returns:

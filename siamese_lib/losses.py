@@ -1,4 +1,4 @@
-"""Contrastive loss and pair accuracy (Hadsell, Chopra and LeCun, 2006; the seed's code).
+"""Contrastive loss and pair accuracy (Hadsell, Chopra and LeCun, 2006; the blog's code).
 
 Label convention: y = 1.0 for a same-digit pair, y = 0.0 for a different-digit pair; d is the
 distance the Siamese model outputs.
@@ -7,7 +7,7 @@ distance the Siamese model outputs.
     accuracy = mean( (d < threshold) == (y == 1) )
 
 Both flatten their inputs first. Keras hands labels over as (batch,) or (batch, 1) while the
-model outputs (batch, 1); the seed's `K.equal(y_true, y_pred < 0.5)` ported to Keras 3
+model outputs (batch, 1); the blog's `K.equal(y_true, y_pred < 0.5)` ported to Keras 3
 broadcasts (batch,) against (batch, 1) into a (batch, batch) matrix and reports about 0.50
 while the true pair accuracy is 0.97. Explained in notebooks/03_contrastive_loss.ipynb.
 """

@@ -38,13 +38,13 @@ def build_base_network(
     """The network that maps one image to its embedding: (batch, 28, 28, 1) -> (batch, D).
 
     Args:
-        kind: `"mlp"` is exactly the seed's network (Flatten, then Dense(128, relu),
+        kind: `"mlp"` is exactly the blog's network (Flatten, then Dense(128, relu),
             Dropout(0.1), Dense(128, relu), Dropout(0.1), Dense(128, relu): 133,504
             parameters, D = 128). `"cnn"` is a small convolutional network: three 3x3
             convolutions without padding (32, 64, 128 filters; 2x2 max pooling after the first
             two), Dense(256, relu), Dropout(0.2), Dense(64), and the embedding scaled to
             length 1 (`UnitNormalization`), so every distance lies in [0, 2] (404,288
-            parameters, D = 64). Explained in notebooks/06_beyond_the_seed.ipynb.
+            parameters, D = 64). Explained in notebooks/06_beyond_the_blog.ipynb.
             `"conv4"` is the few-shot learning literature's "Conv-4" (Vinyals et al. 2016,
             Snell et al. 2017): four blocks of a 3x3 convolution with 64 filters and "same"
             padding, batch normalisation, ReLU and 2x2 max pooling, then Dense(64) and
@@ -92,11 +92,11 @@ class PairDistance(layers.Layer):
     """Distance between two embeddings: [(batch, D), (batch, D)] -> (batch, 1).
 
     metric:
-        `"euclidean"`: sqrt(sum((e1 - e2)^2)), the seed's distance. The sum is clipped below at
+        `"euclidean"`: sqrt(sum((e1 - e2)^2)), the blog's distance. The sum is clipped below at
             `epsilon` before the square root, so the gradient stays finite when e1 == e2
             (d/ds sqrt(s) is infinite at s = 0).
-        `"squared"`: sum((e1 - e2)^2), the seed's squared-difference mapping, summed.
-        `"manhattan"`: sum(|e1 - e2|), the seed's absolute-difference mapping, summed.
+        `"squared"`: sum((e1 - e2)^2), the blog's squared-difference mapping, summed.
+        `"manhattan"`: sum(|e1 - e2|), the blog's absolute-difference mapping, summed.
 
     A registered layer rather than a `Lambda`, so a saved model loads with `safe_mode=True`.
     """

@@ -1,9 +1,9 @@
 """Pairs of digits, the Siamese network's training examples.
 
-Label convention, used everywhere in this project (the seed's): 1.0 = same digit,
+Label convention, used everywhere in this project (the blog's): 1.0 = same digit,
 0.0 = different digits.
 
-The seed builds 60,000 pairs with a Python loop into float64 lists (about 2.2 GB resident once
+The blog builds 60,000 pairs with a Python loop into float64 lists (about 2.2 GB resident once
 ported to Keras 3). Here pairs are index arrays drawn in a few vectorised numpy calls, and
 `PairStream` turns a batch at a time into float32 model input, drawing fresh pairs every epoch.
 Explained in notebooks/04_training.ipynb.
@@ -25,7 +25,7 @@ def make_pair_indices(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Draw random pairs of indices into `y`, a given share of them same-class.
 
-    Same-class pairs: a class chosen uniformly (as the seed does), then two DIFFERENT images of
+    Same-class pairs: a class chosen uniformly (as the blog does), then two DIFFERENT images of
     it (never an image with itself). Different-class pairs: an ordered pair of distinct classes
     chosen uniformly among all of them, then one image of each. Pairs come shuffled.
 
@@ -117,8 +117,8 @@ class PairStream(keras.utils.PyDataset):
     Args:
         x: images, uint8 (N, 28, 28) or float (N, 28, 28[, 1]) in [0, 1].
         y: labels (N,).
-        pairs_per_epoch: pairs drawn for each epoch (the seed: 60,000).
-        batch_size: pairs per batch (the seed: 128); the last batch may be smaller.
+        pairs_per_epoch: pairs drawn for each epoch (the blog: 60,000).
+        batch_size: pairs per batch (the blog: 128); the last batch may be smaller.
         seed: the pairs of epoch e are drawn with `[seed, e]`, so a run is reproducible.
         fresh_each_epoch: False keeps the first epoch's pairs forever (a fixed validation set).
         shift: augmentation: move each image by a random whole number of pixels, up to `shift`

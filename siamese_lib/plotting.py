@@ -38,7 +38,7 @@ def _show_digit(ax, image: np.ndarray, title: str | None = None, color: str = "b
 
 def plot_digits(images: np.ndarray, labels: np.ndarray | None = None, *, n_cols: int = 10,
                 size: float = 1.0) -> Figure:
-    """A grid of digits (the seed's figure 1), each titled with its label if given.
+    """A grid of digits (the blog's figure 1), each titled with its label if given.
 
     images: (N, 28, 28[, 1]), uint8 in 0..255 or float in [0, 1].
     """
@@ -76,7 +76,7 @@ def plot_pixel_histogram(x: np.ndarray) -> Figure:
 
 def plot_pairs(a: np.ndarray, b: np.ndarray, distances: np.ndarray, labels: np.ndarray, *,
                threshold: float = 0.5, n_cols: int = 4) -> Figure:
-    """A gallery of pairs (the seed's figures 7-8): two digits, their distance, the verdict.
+    """A gallery of pairs (the blog's figures 7-8): two digits, their distance, the verdict.
 
     The verdict is "same" when d < threshold; its title is green when right, red when wrong.
     labels: 1.0 = same digit, 0.0 = different.
@@ -100,11 +100,11 @@ def plot_pairs(a: np.ndarray, b: np.ndarray, distances: np.ndarray, labels: np.n
 
 
 def plot_training_curves(history: dict[str, list[float]],
-                         seed_reference: dict[str, list[float]] | None = None) -> Figure:
-    """Accuracy and loss per epoch (the seed's figures 5-6), training and validation.
+                         blog_reference: dict[str, list[float]] | None = None) -> Figure:
+    """Accuracy and loss per epoch (the blog's figures 5-6), training and validation.
 
-    history: `History.history` from `train()`. seed_reference: optional curves to draw dashed
-    beside ours, with keys "pair_accuracy" and "loss" (e.g. the seed blog's logged numbers).
+    history: `History.history` from `train()`. blog_reference: optional curves to draw dashed
+    beside ours, with keys "pair_accuracy" and "loss" (e.g. the blog's logged numbers).
     """
     fig, (ax_acc, ax_loss) = plt.subplots(1, 2, figsize=(11, 3.8))
     epochs = np.arange(1, len(history["loss"]) + 1)
@@ -112,8 +112,8 @@ def plot_training_curves(history: dict[str, list[float]],
         ax.plot(epochs, history[key], "o-", label="training pairs", markersize=3)
         if f"val_{key}" in history:
             ax.plot(epochs, history[f"val_{key}"], "s-", label="test pairs", markersize=3)
-        if seed_reference is not None:
-            ax.plot(epochs, seed_reference[key], "--", color="gray", label="seed blog (training)")
+        if blog_reference is not None:
+            ax.plot(epochs, blog_reference[key], "--", color="gray", label="the blog (training)")
         ax.set_title(title)
         ax.set_xlabel("epoch")
         ax.set_xticks(epochs[::2])
@@ -135,7 +135,7 @@ def _arrow(ax, start, end):
 
 
 def draw_siamese_schematic(shared: bool = True) -> Figure:
-    """The idea in one picture (the seed's figures 2-3).
+    """The idea in one picture (the blog's figures 2-3).
 
     shared=True: a Siamese network, both inputs through ONE network (one set of weights W).
     shared=False: a pseudo-siamese network, two towers with their own weights W1 and W2.
@@ -170,7 +170,7 @@ def draw_siamese_schematic(shared: bool = True) -> Figure:
 
 
 def draw_network(model: keras.Model) -> Figure:
-    """The structure of a Siamese model (the seed's figure 4): layers, output shapes, parameters.
+    """The structure of a Siamese model (the blog's figure 4): layers, output shapes, parameters.
 
     Both inputs feed the same base network box, drawn once, with its layers listed inside.
     """

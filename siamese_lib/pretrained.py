@@ -3,7 +3,7 @@
     make models        # = python -m siamese_lib.pretrained: retrain both and overwrite them
     .venv/bin/python -m siamese_lib.pretrained cnn      # just one
 
-`models/pretrained/mlp_seed_recipe.keras` is the seed's recipe (notebook 04) and
+`models/pretrained/mlp_blog_recipe.keras` is the blog's recipe (notebook 04) and
 `models/pretrained/cnn.keras` the CNN recipe (notebook 06), both from
 `siamese_lib.recipes.train_recipe` with seed 0; `models/pretrained/omniglot.keras` is the
 Omniglot recipe (notebook 07, `siamese_lib.recipes.train_omniglot`, seed 0), whose card gives
@@ -40,12 +40,12 @@ from .recipes import (
 
 MODELS_DIR = Path(__file__).resolve().parent.parent / "models"
 PRETRAINED_DIR = MODELS_DIR / "pretrained"
-NAME = "mlp_seed_recipe"
+NAME = "mlp_blog_recipe"
 VALIDATION_SIZE = 5_000  # the CNN holds out the last 5,000 training images to calibrate on
 
-# name -> recipe: the seed's MLP uses all 60,000 training images, as the seed did; the CNN
+# name -> recipe: the blog's MLP uses all 60,000 training images, as the blog did; the CNN
 # trains on the first 55,000 and calibrates its threshold on the other 5,000.
-SHIPPED = {"mlp_seed_recipe": "seed", "cnn": "cnn", "omniglot": "omniglot"}
+SHIPPED = {"mlp_blog_recipe": "blog", "cnn": "cnn", "omniglot": "omniglot"}
 
 
 def model_card(name: str = NAME) -> dict:

@@ -1,4 +1,4 @@
-"""Training recipes, each written down once: the seed's, the CNN that goes beyond it, and the
+"""Training recipes, each written down once: the blog's, the CNN that goes beyond it, and the
 Omniglot network that recognises characters of alphabets it never saw.
 
     model, history = train_recipe("cnn", x_train, y_train)
@@ -20,7 +20,7 @@ from .model import build_base_network, build_siamese
 from .training import seed_everything, train, train_embedding
 
 RECIPES = {
-    "seed": "the seed's recipe: MLP, RMSprop (defaults), batch 128, 20 epochs x 60,000 "
+    "blog": "the blog's recipe: MLP, RMSprop (defaults), batch 128, 20 epochs x 60,000 "
             "fresh pairs, margin 1",
     "cnn": "small CNN (three convolutions) with unit-length embeddings, Adam with cosine "
            "decay from 0.002, batch 128, 12 epochs x 60,000 fresh pairs shifted by up to 2 "
@@ -45,7 +45,7 @@ def train_recipe(
     """Build and train the model of a named recipe (see `RECIPES`).
 
     Args:
-        name: `"seed"` or `"cnn"`.
+        name: `"blog"` or `"cnn"`.
         epochs: override the recipe's number of epochs (e.g. for a quick look).
         distance, margin: the distance mapping and the contrastive margin.
         train_args: passed on to `train` (validation_data, verbose, callbacks, threshold, ...).
@@ -56,7 +56,7 @@ def train_recipe(
     if name not in RECIPES:
         raise ValueError(f"recipe must be one of {sorted(RECIPES)}, not {name!r}.")
     seed_everything(seed)
-    if name == "seed":
+    if name == "blog":
         model = build_siamese("mlp", distance)
         history = train(model, x_train, y_train, epochs=epochs or 20, margin=margin, seed=seed,
                         **train_args)

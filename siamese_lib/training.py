@@ -1,6 +1,6 @@
-"""Training a Siamese model, by default with the seed blog's recipe.
+"""Training a Siamese model, by default with the blog's recipe.
 
-The seed: RMSprop with default settings, batch 128, 20 epochs, 60,000 random pairs, contrastive
+The blog: RMSprop with default settings, batch 128, 20 epochs, 60,000 random pairs, contrastive
 loss with margin 1, accuracy at threshold 0.5. Explained in notebooks/04_training.ipynb.
 """
 
@@ -51,9 +51,9 @@ def train(
         model: a model `[a, b] -> distance (batch, 1)`, e.g. from `build_siamese()`.
         x_train: training images, uint8 (N, 28, 28) or float (N, 28, 28[, 1]) in [0, 1].
         y_train: their digit labels (N,).
-        epochs, batch_size, pairs_per_epoch, margin, threshold: the seed's recipe by default.
+        epochs, batch_size, pairs_per_epoch, margin, threshold: the blog's recipe by default.
             Every epoch draws `pairs_per_epoch` new pairs, half of them same-digit.
-        optimizer: default `keras.optimizers.RMSprop()` with its default settings (the seed's).
+        optimizer: default `keras.optimizers.RMSprop()` with its default settings (the blog's).
         validation_data: optional `(x_val, y_val)` images and labels; `validation_pairs`
             fixed pairs are drawn from them once, and `val_loss` / `val_pair_accuracy` are
             reported every epoch. Pass the TEST split to track test pair accuracy.
@@ -66,7 +66,7 @@ def train(
             and its trained weights are copied back into `model`. `batch_size` stays the
             global batch, split across the devices.
         shift: augmentation: random translations of the training images by up to `shift`
-            pixels (see `PairStream`); 0 (the seed's recipe) for none.
+            pixels (see `PairStream`); 0 (the blog's recipe) for none.
 
     Returns:
         The Keras `History`: `history.history["loss"]`, `["pair_accuracy"]`, and with

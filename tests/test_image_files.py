@@ -1,4 +1,4 @@
-"""The seed's file workflow: export digits as JPG files, read them back, run the seed's loop."""
+"""The blog's file workflow: export digits as JPG files, read them back, run the blog's loop."""
 
 import glob
 import os
@@ -10,30 +10,30 @@ from PIL import Image
 import siamese_lib as sl
 
 
-def seed_process(path):
-    """The seed's process(), ported to numpy 2 / Pillow (same steps, same order)."""
+def blog_process(path):
+    """The blog's process(), ported to numpy 2 / Pillow (same steps, same order)."""
     img = Image.open(path, "r").convert("L").resize((28, 28))
     return np.array(img).reshape((28, 28, 1)) / 255
 
 
-def test_export_then_seed_loop_reads_every_digit(tmp_path, small_mnist):
+def test_export_then_blog_loop_reads_every_digit(tmp_path, small_mnist):
     (x, y), _ = small_mnist
     paths = sl.export_image_folder(x[:50], y[:50], tmp_path / "train_images")
     assert [p.name for p in paths[:3]] == ["00000_5.jpg", "00001_0.jpg", "00002_4.jpg"]
-    # The seed's own loop (with / instead of its Windows backslash).
+    # The blog's own loop (with / instead of its Windows backslash).
     imgset = [[], [], [], [], [], [], [], [], [], []]
     for i in glob.glob(os.path.join(str(tmp_path / "train_images"), "*.jpg")):
-        imgset[int(i[-5])].append(seed_process(i))
+        imgset[int(i[-5])].append(blog_process(i))
     assert [len(s) for s in imgset] == np.bincount(y[:50], minlength=10).tolist()
 
 
-def test_load_image_folder_matches_seed_process_and_labels(tmp_path, small_mnist):
+def test_load_image_folder_matches_blog_process_and_labels(tmp_path, small_mnist):
     (x, y), _ = small_mnist
     paths = sl.export_image_folder(x[:40], y[:40], tmp_path)
     images, labels = sl.load_image_folder(tmp_path)
     assert images.shape == (40, 28, 28, 1) and images.dtype == np.float32
     np.testing.assert_array_equal(labels, y[:40])
-    np.testing.assert_allclose(images[7], seed_process(paths[7]), atol=1e-6)
+    np.testing.assert_allclose(images[7], blog_process(paths[7]), atol=1e-6)
 
 
 def test_jpeg_changes_pixels_only_a_little(tmp_path, small_mnist):

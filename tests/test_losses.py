@@ -50,8 +50,8 @@ def test_loss_hand_values():
     assert float(loss(np.array([0.0]), np.array([[1.7]]))) == 0.0
 
 
-def test_seed_accuracy_ported_naively_broadcasts_to_a_matrix(toy_batch):
-    """The shape trap: the seed's K.equal(y_true, y_pred < 0.5) in Keras 3 with (batch,) labels."""
+def test_blog_accuracy_ported_naively_broadcasts_to_a_matrix(toy_batch):
+    """The shape trap: the blog's K.equal(y_true, y_pred < 0.5) in Keras 3 with (batch,) labels."""
     y, _ = toy_batch
     d = np.where(y == 1, 0.1, 0.9).astype(np.float32).reshape(-1, 1)  # every pair right
     naive = keras.ops.mean(keras.ops.equal(y, keras.ops.cast(d < 0.5, "float32")))

@@ -1,4 +1,4 @@
-"""The Siamese model: the seed's MLP, one shared base network, and the three distances."""
+"""The Siamese model: the blog's MLP, one shared base network, and the three distances."""
 
 import keras
 import numpy as np
@@ -8,7 +8,7 @@ import tensorflow as tf
 import siamese_lib as sl
 
 
-def test_mlp_is_the_seeds_network():
+def test_mlp_is_the_blogs_network():
     base = sl.build_base_network("mlp")
     assert base.count_params() == 133_504
     kinds = [type(layer).__name__ for layer in base.layers]

@@ -16,7 +16,7 @@ from siamese_lib.navigation import notebook_paths
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = notebook_paths(ROOT / "notebooks")
 EXPECTED = ["01_mnist.ipynb", "02_siamese_networks.ipynb", "03_contrastive_loss.ipynb",
-            "04_training.ipynb", "05_compare_pairs.ipynb", "06_beyond_the_seed.ipynb",
+            "04_training.ipynb", "05_compare_pairs.ipynb", "06_beyond_the_blog.ipynb",
             "07_one_shot.ipynb"]
 
 

@@ -48,10 +48,10 @@ def test_pair_gallery_colours_right_and_wrong_verdicts():
     assert titles[2:] == [("d = 0.200", "tab:red"), ("same", "tab:red")]
 
 
-def test_training_curves_plot_train_validation_and_seed():
+def test_training_curves_plot_train_validation_and_blog():
     history = {"loss": [0.3, 0.2], "pair_accuracy": [0.8, 0.9],
                "val_loss": [0.25, 0.22], "val_pair_accuracy": [0.85, 0.88]}
-    fig = sl.plotting.plot_training_curves(history, seed_reference=history)
+    fig = sl.plotting.plot_training_curves(history, blog_reference=history)
     assert [len(ax.lines) for ax in fig.axes] == [3, 3]
     np.testing.assert_array_equal(fig.axes[0].lines[1].get_ydata(), [0.85, 0.88])
 

@@ -1,4 +1,4 @@
-"""Training: accuracy rises, runs are reproducible, and the seed recipe reaches the 0.97 bar."""
+"""Training: accuracy rises, runs are reproducible, and the blog recipe reaches the 0.97 bar."""
 
 import numpy as np
 import pytest
@@ -41,7 +41,7 @@ def test_same_seed_same_run(small_mnist):
         np.testing.assert_array_equal(w1, w2)
 
 
-def test_defaults_are_the_seed_recipe(small_mnist):
+def test_defaults_are_the_blog_recipe(small_mnist):
     import inspect
 
     import keras
@@ -57,7 +57,7 @@ def test_defaults_are_the_seed_recipe(small_mnist):
 
 
 @pytest.mark.slow
-def test_seed_recipe_reaches_097_test_pair_accuracy(mnist):
+def test_blog_recipe_reaches_097_test_pair_accuracy(mnist):
     """The full recipe: MLP, RMSprop, batch 128, 20 epochs x 60,000 fresh pairs (~40 s)."""
     (x_train, y_train), (x_test, y_test) = mnist
     sl.seed_everything(0)

@@ -18,7 +18,7 @@ SAMPLES = Path(__file__).resolve().parent.parent / "data" / "samples"
 
 @pytest.fixture(scope="module")
 def model():
-    return sl.load_model(PRETRAINED_DIR / "mlp_seed_recipe.keras")
+    return sl.load_model(PRETRAINED_DIR / "mlp_blog_recipe.keras")
 
 
 @pytest.fixture
@@ -70,7 +70,7 @@ def test_notebook_model_falls_back_to_the_shipped_one(monkeypatch, tmp_path):
 
     monkeypatch.setattr(pretrained, "MODELS_DIR", tmp_path)  # no model of your own
     _, path = load_tutorial_model()
-    assert path == PRETRAINED_DIR / "mlp_seed_recipe.keras"
+    assert path == PRETRAINED_DIR / "mlp_blog_recipe.keras"
 
 
 def test_starts_with_a_same_pair_and_judges_it(comparer):

@@ -1,9 +1,9 @@
-"""The seed blog's training script, ported to Keras 3 with the fewest changes.
+"""The blog's training script, ported to Keras 3 with the fewest changes.
 
 Changes, and only these: `keras.backend` math becomes `keras.ops` (Keras 3 has no backend
 math); the Lambda layer's ops likewise; digits come from the shipped MNIST arrays, each turned
-into exactly what the seed's `process()` returns for a file (float64 (28, 28, 1) in [0, 1]),
-instead of 60,000 JPG files. Everything else is the seed's: the Python loop that builds 60,000
+into exactly what the blog's `process()` returns for a file (float64 (28, 28, 1) in [0, 1]),
+instead of 60,000 JPG files. Everything else is the blog's: the Python loop that builds 60,000
 pairs into lists, `np.array` of those lists, the accuracy metric as written, RMSprop, batch
 128, 20 epochs.
 
@@ -81,7 +81,7 @@ def main(epochs):
     hei = 28
     model = siamese((wid, hei, 1))
     imgset = [[], [], [], [], [], [], [], [], [], []]
-    # The seed: for i in glob(r"train_images\*.jpg"): imgset[int(i[-5])].append(process(i))
+    # The blog: for i in glob(r"train_images\*.jpg"): imgset[int(i[-5])].append(process(i))
     for image, label in zip(x_train, y_train, strict=True):
         imgset[int(label)].append(np.array(image).reshape((wid, hei, 1)) / 255)
     size = 60000
@@ -116,7 +116,7 @@ def main(epochs):
     timer = EpochTimer(x_test, y_test)
     history = model.fit([r1set, r2set], flag, batch_size=128, epochs=epochs, verbose=0,
                         callbacks=[timer])
-    a, b = one_pair(x_test)  # the seed compares a pair with model.predict
+    a, b = one_pair(x_test)  # the blog compares a pair with model.predict
     compare_ms = median_ms(lambda: model.predict([a, b], verbose=0), repeats=30)
     return result_row(prep_s, timer, history, "accuracy", model, x_test, y_test, compare_ms)
 
