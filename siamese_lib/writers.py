@@ -1,0 +1,103 @@
+"""Who wrote each MNIST test digit: the NIST series and writer, from QMNIST's labels.
+
+QMNIST (Yadav & Bottou 2019) traced every MNIST digit to the NIST form it came from. The
+project ships its test-set labels in `data/qmnist/` (see its README for credit and licence).
+Explained in notebooks/04_training.ipynb, section 6.
+"""
+
+from __future__ import annotations
+
+import gzip
+import os
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .checksums import check_sum, read_sums
+from .errors import DataFileError
+
+SHIPPED_QMNIST_DIR = Path(__file__).resolve().parent.parent / "data" / "qmnist"
+RESTORE = "`git checkout data/qmnist`"
+TEST_LABELS = "qmnist-test-labels.tsv.gz"
+MNIST_TEST_SIZE = 10_000
+SERIES_WRITERS = {0: "Census Bureau employees", 1: "Census Bureau employees",
+                  4: "high-school students"}
+
+
+@dataclass(frozen=True)
+class DigitWriters:
+    """Where the 10,000 MNIST test digits came from, in MNIST's order.
+
+    Attributes:
+        digit: (10000,) uint8, the digit as QMNIST labels it (equal to MNIST's test labels).
+        series: (10000,) uint8, the NIST HSF series: 0 or 1 (Census Bureau employees) or 4
+            (high-school students).
+        writer: (10000,) int32, the NIST writer id.
+    """
+
+    digit: np.ndarray
+    series: np.ndarray
+    writer: np.ndarray
+
+    def who(self, series: int) -> str:
+        """Who wrote NIST series `series`, in words."""
+        return SERIES_WRITERS.get(int(series), f"NIST series {int(series)}")
+
+
+def load_test_writers(path: str | os.PathLike | None = None,
+                      mnist_test_labels: np.ndarray | None = None) -> DigitWriters:
+    """Load the NIST series and writer of every MNIST test digit.
+
+    Args:
+        path: a folder holding `qmnist-test-labels.tsv.gz`; None: the shipped copy, whose
+            checksum is checked.
+        mnist_test_labels: (10000,) MNIST test labels; if given, QMNIST's digits must equal
+            them (proof that the rows line up with the MNIST test images).
+
+    Raises:
+        DataFileError: the file is missing, damaged, malformed, or does not line up with
+            `mnist_test_labels`.
+    """
+    folder = SHIPPED_QMNIST_DIR if path is None else Path(path)
+    file = folder / TEST_LABELS
+    if not file.is_file():
+        raise DataFileError(f"Missing QMNIST label file: {file}. Restore it with {RESTORE}.")
+    content = file.read_bytes()
+    sums = read_sums(folder, required=path is None, restore=RESTORE)
+    if sums is not None:
+        check_sum(file, content, sums, of="the file", restore=RESTORE)
+    table = _parse_rows(file, content)
+    writers = DigitWriters(digit=table[:, 0].astype(np.uint8), series=table[:, 1].astype(np.uint8),
+                          writer=table[:, 2].astype(np.int32))
+    if mnist_test_labels is not None and not np.array_equal(writers.digit, mnist_test_labels):
+        raise DataFileError(f"{file}: its first {MNIST_TEST_SIZE:,} digits differ from the "
+                            f"MNIST test labels given, so its rows do not describe these "
+                            f"images. Restore it with {RESTORE}.")
+    return writers
+
+
+def _parse_rows(file: Path, content: bytes) -> np.ndarray:
+    """The first 10,000 rows' first three columns, as an int64 array of shape (10000, 3)."""
+    try:
+        text = gzip.decompress(content).decode("ascii")
+    except (OSError, EOFError, zlib.error, UnicodeDecodeError) as error:
+        raise DataFileError(f"{file} is not a readable gzip-compressed text file ({error}). "
+                            f"Restore it with {RESTORE}.") from None
+    lines = text.splitlines()[:MNIST_TEST_SIZE]
+    if len(lines) < MNIST_TEST_SIZE:
+        raise DataFileError(f"{file} has {len(lines):,} rows; the MNIST test set needs "
+                            f"{MNIST_TEST_SIZE:,}. Restore it with {RESTORE}.")
+    rows = []
+    for number, line in enumerate(lines, start=1):
+        fields = line.split("\t")
+        try:
+            rows.append([int(value) for value in fields[:3]])
+        except ValueError:
+            raise DataFileError(f"{file}, row {number}: expected tab-separated integers, got "
+                                f"{line[:60]!r}. Restore it with {RESTORE}.") from None
+        if len(fields) < 3:
+            raise DataFileError(f"{file}, row {number}: {len(fields)} columns, expected at "
+                                f"least 3. Restore it with {RESTORE}.")
+    return np.array(rows, dtype=np.int64)
