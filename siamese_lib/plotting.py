@@ -16,7 +16,10 @@ from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
 
 from .atomic import atomic_path
 
-FIGURES_DIR = Path(__file__).resolve().parent.parent / "figures"
+# The project's figures/, unless SIAMESE_FIGURES_DIR names another folder (`make nbval` points it
+# at a temporary one, so that re-running the notebooks under nbval leaves figures/ untouched).
+FIGURES_DIR = Path(os.environ.get("SIAMESE_FIGURES_DIR")
+                   or Path(__file__).resolve().parent.parent / "figures")
 
 
 def save_fig(fig: Figure, name: str, *, folder: str | os.PathLike = FIGURES_DIR,
@@ -75,11 +78,13 @@ def plot_pixel_histogram(x: np.ndarray) -> Figure:
 
 
 def plot_pairs(a: np.ndarray, b: np.ndarray, distances: np.ndarray, labels: np.ndarray, *,
-               threshold: float = 0.5, n_cols: int = 4) -> Figure:
+               threshold: float = 0.5, n_cols: int = 4,
+               digits: tuple[np.ndarray, np.ndarray] | None = None) -> Figure:
     """A gallery of pairs (the blog's figures 7-8): two digits, their distance, the verdict.
 
     The verdict is "same" when d < threshold; its title is green when right, red when wrong.
-    labels: 1.0 = same digit, 0.0 = different.
+    Pairs fill the grid row by row, `n_cols` pairs to a row. labels: 1.0 = same digit, 0.0 =
+    different. digits: optional true digits `(of a, of b)`, each (N,), shown in the titles.
     """
     n_rows = int(np.ceil(len(a) / n_cols))
     fig, axes = plt.subplots(n_rows, 2 * n_cols, figsize=(2 * n_cols * 1.1, n_rows * 1.45),
@@ -93,8 +98,12 @@ def plot_pairs(a: np.ndarray, b: np.ndarray, distances: np.ndarray, labels: np.n
         same = distances[k] < threshold
         right_answer = same == (labels[k] == 1)
         color = "tab:green" if right_answer else "tab:red"
-        _show_digit(left, a[k], f"d = {distances[k]:.3f}", color)
-        _show_digit(right, b[k], "same" if same else "different", color)
+        left_title, right_title = f"d = {distances[k]:.3f}", "same" if same else "different"
+        if digits is not None:
+            left_title = f"{digits[0][k]}: {left_title}"
+            right_title = f"{digits[1][k]}: {right_title}"
+        _show_digit(left, a[k], left_title, color)
+        _show_digit(right, b[k], right_title, color)
     fig.tight_layout()
     return fig
 
@@ -111,7 +120,7 @@ def plot_training_curves(history: dict[str, list[float]],
     for ax, key, title in ((ax_acc, "pair_accuracy", "Pair accuracy"), (ax_loss, "loss", "Loss")):
         ax.plot(epochs, history[key], "o-", label="training pairs", markersize=3)
         if f"val_{key}" in history:
-            ax.plot(epochs, history[f"val_{key}"], "s-", label="test pairs", markersize=3)
+            ax.plot(epochs, history[f"val_{key}"], "s-", label="validation pairs", markersize=3)
         if blog_reference is not None:
             ax.plot(epochs, blog_reference[key], "--", color="gray", label="the blog (training)")
         ax.set_title(title)

@@ -89,6 +89,17 @@ def load_image(source) -> Image.Image:
     return image
 
 
+def image_for_display(source) -> np.ndarray:
+    """An image file as the preprocessing reads it, for `plt.imshow`: float32 in [0, 1].
+
+    Shape (H, W) for grey images, (H, W, 3) or (H, W, 4) for colour PNGs and GIFs. A JPEG is
+    decoded as `load_image` decodes it: in grey, and at most about WORK_SIDE pixels on a side.
+    16-bit images are scaled by 65535 (shown as they are, `imshow` would clip them to white or
+    show them blank). Raises ImageFileError as `load_image` does.
+    """
+    return _pil_to_unit(load_image(source))
+
+
 def _to_gray(image) -> np.ndarray:
     """float32 (H, W) in [0, 1], at most WORK_SIDE on a side; transparency flattened."""
     if isinstance(image, np.ndarray):

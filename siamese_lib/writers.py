@@ -62,33 +62,35 @@ def load_test_writers(path: str | os.PathLike | None = None,
     """
     folder = SHIPPED_QMNIST_DIR if path is None else Path(path)
     file = folder / TEST_LABELS
+    fix = f"restore it with {RESTORE}" if path is None else f"replace {file} with QMNIST's file"
     if not file.is_file():
-        raise DataFileError(f"Missing QMNIST label file: {file}. Restore it with {RESTORE}.")
+        raise DataFileError(f"Missing QMNIST label file: {file}. To fix it, {fix}.")
     content = file.read_bytes()
     sums = read_sums(folder, required=path is None, restore=RESTORE)
     if sums is not None:
         check_sum(file, content, sums, of="the file", restore=RESTORE)
-    table = _parse_rows(file, content)
+    table = _parse_rows(file, content, fix)
     writers = DigitWriters(digit=table[:, 0].astype(np.uint8), series=table[:, 1].astype(np.uint8),
                           writer=table[:, 2].astype(np.int32))
     if mnist_test_labels is not None and not np.array_equal(writers.digit, mnist_test_labels):
-        raise DataFileError(f"{file}: its first {MNIST_TEST_SIZE:,} digits differ from the "
-                            f"MNIST test labels given, so its rows do not describe these "
-                            f"images. Restore it with {RESTORE}.")
+        raise DataFileError(
+            f"mnist_test_labels (shape {np.shape(mnist_test_labels)}) differ from the first "
+            f"{MNIST_TEST_SIZE:,} digits of {file}. Pass the MNIST TEST labels, y_test of "
+            f"load_mnist(); if you did, the file is damaged: {fix}.")
     return writers
 
 
-def _parse_rows(file: Path, content: bytes) -> np.ndarray:
+def _parse_rows(file: Path, content: bytes, fix: str) -> np.ndarray:
     """The first 10,000 rows' first three columns, as an int64 array of shape (10000, 3)."""
     try:
         text = gzip.decompress(content).decode("ascii")
     except (OSError, EOFError, zlib.error, UnicodeDecodeError) as error:
         raise DataFileError(f"{file} is not a readable gzip-compressed text file ({error}). "
-                            f"Restore it with {RESTORE}.") from None
+                            f"To fix it, {fix}.") from None
     lines = text.splitlines()[:MNIST_TEST_SIZE]
     if len(lines) < MNIST_TEST_SIZE:
         raise DataFileError(f"{file} has {len(lines):,} rows; the MNIST test set needs "
-                            f"{MNIST_TEST_SIZE:,}. Restore it with {RESTORE}.")
+                            f"{MNIST_TEST_SIZE:,}. To fix it, {fix}.")
     rows = []
     for number, line in enumerate(lines, start=1):
         fields = line.split("\t")
@@ -96,8 +98,8 @@ def _parse_rows(file: Path, content: bytes) -> np.ndarray:
             rows.append([int(value) for value in fields[:3]])
         except ValueError:
             raise DataFileError(f"{file}, row {number}: expected tab-separated integers, got "
-                                f"{line[:60]!r}. Restore it with {RESTORE}.") from None
+                                f"{line[:60]!r}. To fix it, {fix}.") from None
         if len(fields) < 3:
             raise DataFileError(f"{file}, row {number}: {len(fields)} columns, expected at "
-                                f"least 3. Restore it with {RESTORE}.")
+                                f"least 3. To fix it, {fix}.")
     return np.array(rows, dtype=np.int64)

@@ -67,7 +67,8 @@ def port_open(port: int):
 
 
 def start(args: list[str], ready, log: Path) -> subprocess.Popen:
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    # the notebook saves figures as it runs: into the test's folder, not the project's figures/
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", "SIAMESE_FIGURES_DIR": str(log.parent)}
     process = subprocess.Popen(args, cwd=ROOT, env=env, stdout=log.open("w"),
                                stderr=subprocess.STDOUT)
     try:
@@ -108,6 +109,12 @@ def notebook_copy():
 
 def as_root_flag() -> list[str]:
     return ["--allow-root"] if hasattr(os, "geteuid") and os.geteuid() == 0 else []
+
+
+def screenshot_path(name: str, tmp_path: Path) -> Path:
+    """Where a screenshot goes: tmp_path, so that tests leave the tree as they found it;
+    figures/ (the README shows them) when UPDATE_FIGURES=1 is set."""
+    return (ROOT / "figures" if os.environ.get("UPDATE_FIGURES") == "1" else tmp_path) / name
 
 
 def play_with_the_widget(page, screenshot: Path) -> None:
@@ -168,7 +175,7 @@ def test_notebook_05_in_jupyterlab(browser, notebook_copy, tmp_path):
             "() => window.jupyterapp?.shell.currentWidget?.sessionContext?.session?.kernel"
             "?.status === 'idle'", timeout=120_000)
         page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-cells')")
-        play_with_the_widget(page, ROOT / "figures" / "05_browser_jupyterlab.png")
+        play_with_the_widget(page, screenshot_path("05_browser_jupyterlab.png", tmp_path))
         page.close()
     finally:
         stop(lab)
@@ -182,7 +189,7 @@ def test_notebook_05_as_a_voila_app(browser, tmp_path):
     try:
         page = browser.new_page(viewport={"width": 1280, "height": 1000})
         page.goto(f"http://127.0.0.1:{port}/", timeout=180_000)
-        play_with_the_widget(page, ROOT / "figures" / "05_browser_voila.png")
+        play_with_the_widget(page, screenshot_path("05_browser_voila.png", tmp_path))
         page.close()
     finally:
         stop(voila)

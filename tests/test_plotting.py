@@ -1,5 +1,9 @@
 """Figures: each draws what it says, and save_fig writes a real PNG atomically."""
 
+import os
+import subprocess
+import sys
+
 import matplotlib.pyplot as plt
 import numpy as np
 import pytest
@@ -46,6 +50,10 @@ def test_pair_gallery_colours_right_and_wrong_verdicts():
     titles = [(ax.get_title(), ax.title.get_color()) for ax in fig.axes]
     assert titles[:2] == [("d = 0.200", "tab:green"), ("same", "tab:green")]
     assert titles[2:] == [("d = 0.200", "tab:red"), ("same", "tab:red")]
+    fig = sl.plotting.plot_pairs(a, a, np.array([0.2, 0.9]), np.array([1.0, 0.0]), n_cols=1,
+                                 digits=(np.array([4, 3]), np.array([4, 8])))
+    assert [ax.get_title() for ax in fig.axes] == ["4: d = 0.200", "4: same",
+                                                   "3: d = 0.900", "8: different"]
 
 
 def test_training_curves_plot_train_validation_and_blog():
@@ -54,6 +62,7 @@ def test_training_curves_plot_train_validation_and_blog():
     fig = sl.plotting.plot_training_curves(history, blog_reference=history)
     assert [len(ax.lines) for ax in fig.axes] == [3, 3]
     np.testing.assert_array_equal(fig.axes[0].lines[1].get_ydata(), [0.85, 0.88])
+    assert fig.axes[0].lines[1].get_label() == "validation pairs"
 
 
 def test_network_drawing_lists_every_base_layer():
@@ -80,3 +89,11 @@ def test_loss_gradient_histogram_and_threshold_plots():
     fig = sl.plotting.plot_accuracy_vs_threshold(np.array([0.3, 0.5, 0.7]),
                                                  np.array([0.8, 0.95, 0.9]))
     assert "best: 0.50 -> 0.9500" in [t.get_text() for t in fig.axes[0].get_legend().texts]
+
+
+def test_figures_folder_can_be_redirected(tmp_path):
+    code = "import siamese_lib.plotting as p; print(p.FIGURES_DIR)"
+    env = {**os.environ, "SIAMESE_FIGURES_DIR": str(tmp_path)}
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
+                         check=True).stdout.strip().splitlines()[-1]
+    assert out == str(tmp_path)

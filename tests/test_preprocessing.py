@@ -151,3 +151,23 @@ def test_missing_path_and_wrong_types():
         preprocess_digit(12345)
     with pytest.raises(sl.ImageFileError, match="Expected a 2-D image"):
         preprocess_digit(np.zeros((1, 5), np.uint8))
+
+
+def test_image_for_display_scales_a_sixteen_bit_scan_and_keeps_colour(mnist):
+    from siamese_lib.preprocessing import image_for_display
+
+    scan = image_for_display(SAMPLES / "scan16_2.png")
+    with Image.open(SAMPLES / "scan16_2.png") as raw:
+        assert raw.mode.startswith("I")
+        naive = np.asarray(raw.convert("L"))  # what imshow(convert(...)) used to show
+    assert scan.ndim == 2 and scan.dtype == np.float32
+    assert scan.min() >= 0.0 and scan.max() <= 1.0
+    assert scan.max() - scan.min() > 0.5  # ink and paper both visible
+    assert naive.min() == naive.max()  # the naive conversion is one flat colour: blank
+    _, (x_test, _) = mnist
+    np.testing.assert_allclose(image_for_display(png_bytes(Image.fromarray(x_test[3]))),
+                               x_test[3] / 255.0, atol=1e-6)
+    drawing = image_for_display(SAMPLES / "drawing_7.png")
+    assert drawing.shape[2] == 4  # transparency kept for display
+    with pytest.raises(sl.ImageFileError, match="not an image"):
+        image_for_display(SAMPLES / "not_an_image.png")
