@@ -4,13 +4,15 @@
 #   make notebooks  re-execute every notebook in place (outputs, figures, models)
 #   make app    notebook 05 alone in the browser (Voila), for a projector
 #   make models retrain the shipped pretrained models; make bench: benchmarks
+#   make student    student versions of the notebooks (nbgrader) in build/student/
+#   make slides reveal.js slides of every notebook in build/slides/ (offline; RISE: make lab)
 
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]_*.ipynb))
 
-.PHONY: setup lab test lint unit nbval notebooks models app bench clean
+.PHONY: setup lab test lint unit nbval notebooks models app bench student slides clean
 
 setup: $(VENV)/.installed
 
@@ -35,10 +37,13 @@ lint: setup
 unit: setup
 	$(BIN)/python -m pytest tests
 
+# The notebooks save their figures into a temporary folder here, so figures/ stays as committed.
 nbval: setup
 ifneq ($(NOTEBOOKS),)
-	$(BIN)/python -m pytest --nbval-lax --nbval-current-env \
-		--nbval-sanitize-with notebooks/nbval_sanitize.cfg $(NOTEBOOKS)
+	@figures=$$(mktemp -d); \
+	SIAMESE_FIGURES_DIR=$$figures $(BIN)/python -m pytest --nbval-lax --nbval-current-env \
+		--nbval-sanitize-with notebooks/nbval_sanitize.cfg $(NOTEBOOKS); \
+	status=$$?; rm -rf $$figures; exit $$status
 else
 	@echo "nbval: no notebooks yet"
 endif
@@ -67,6 +72,16 @@ bench: setup
 	@status=0; $(BIN)/python benchmarks/bench.py || status=1; \
 	$(BIN)/python benchmarks/compare_speed.py || status=1; \
 	$(BIN)/python benchmarks/one_shot.py || status=1; exit $$status
+
+# Student versions (solutions and their outputs removed, nbgrader metadata kept) in
+# build/student/; the teacher versions in notebooks/ stay as they are.
+student: setup
+	$(BIN)/python -m siamese_lib.student_build --out build/student
+
+# Slides from the notebooks (reveal.js, no network needed: open build/slides/index.html).
+# Live slides: the RISE button in `make lab`. Slide types: python -m siamese_lib.slides mark
+slides: setup
+	$(BIN)/python -m siamese_lib.slides build --out build/slides
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

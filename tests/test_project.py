@@ -37,9 +37,9 @@ def test_required_packages_are_declared():
     project = _pyproject()["project"]
     names = {re.split(r"[<>=!~\[]", d)[0] for d in project["dependencies"]}
     assert names == {"tensorflow", "numpy", "pillow", "matplotlib", "jupyterlab", "ipywidgets",
-                     "anywidget", "voila"}
+                     "anywidget", "voila", "nbconvert", "jupyterlab-rise"}
     dev = {re.split(r"[<>=!~\[]", d)[0] for d in project["optional-dependencies"]["dev"]}
-    assert dev == {"pytest", "nbval", "ruff", "playwright"}
+    assert dev == {"pytest", "nbval", "ruff", "playwright", "nbgrader"}
 
 
 def test_readme_shows_the_two_commands_first():
