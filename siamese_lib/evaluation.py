@@ -70,7 +70,8 @@ def evaluate_pairs(
 ) -> PairEvaluation:
     """Pair accuracy on `n_pairs` random pairs (half same, half different) drawn from `x, y`.
 
-    Pass the TEST split. The same seed gives the same pairs, so models are compared on equal
+    Pass VALIDATION images to make a choice (a threshold, a recipe), and the TEST split only to
+    judge the final model. The same seed gives the same pairs, so models are compared on equal
     terms. `first` and `second` hold the pairs' indices into x, e.g. to show the worst errors.
     """
     i, j, labels = make_pair_indices(y, n_pairs, seed=seed)

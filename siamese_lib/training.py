@@ -56,7 +56,8 @@ def train(
         optimizer: default `keras.optimizers.RMSprop()` with its default settings (the blog's).
         validation_data: optional `(x_val, y_val)` images and labels; `validation_pairs`
             fixed pairs are drawn from them once, and `val_loss` / `val_pair_accuracy` are
-            reported every epoch. Pass the TEST split to track test pair accuracy.
+            reported every epoch. Pass images held out from training (a validation split),
+            never the test split: the curve is watched, and choices made on it.
         seed: seeds the pairs, the dropout and TensorFlow (see `seed_everything`).
         verbose: Keras' verbosity; 2 prints one line per epoch (no progress bars).
         callbacks: extra Keras callbacks.
