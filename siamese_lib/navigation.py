@@ -52,7 +52,9 @@ def navigation_line(paths: list[Path], titles: list[str], index: int) -> str:
 
 
 def _nav_cell(text: str, position: str) -> nbformat.NotebookNode:
-    cell = nbformat.v4.new_markdown_cell(text, metadata={"tags": [TAG]})
+    # never a slide: `python -m siamese_lib.slides mark` would give it "skip" too
+    cell = nbformat.v4.new_markdown_cell(
+        text, metadata={"slideshow": {"slide_type": "skip"}, "tags": [TAG]})
     cell.id = f"navigation-{position}"
     return cell
 

@@ -130,7 +130,11 @@ def test_split_suggestions_find_headings_below_the_first_line():
 
 
 def test_mark_adds_only_slide_metadata_and_keeps_the_format(tmp_path, capsys):
-    original = NOTEBOOK.read_text(encoding="utf-8")
+    unmarked = json.loads(NOTEBOOK.read_text(encoding="utf-8"))  # the notebook without slides
+    for cell in unmarked["cells"]:
+        cell["metadata"].pop("slideshow", None)
+    unmarked["metadata"].pop("rise", None)
+    original = json.dumps(unmarked, indent=1, ensure_ascii=False) + "\n"
     copy = tmp_path / NOTEBOOK.name
     copy.write_text(original, encoding="utf-8")
 
