@@ -20,7 +20,7 @@ Prints a markdown table: mean and spread (min-max) over the seeds, and seconds p
 """
 
 import argparse
-import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -29,8 +29,9 @@ import numpy as np
 
 import siamese_lib as sl
 from siamese_lib import omniglot, recipes
-from siamese_lib.atomic import atomic_path
-from siamese_lib.pretrained import machine
+
+sys.path.insert(0, os.path.dirname(__file__))
+from measure import save_results, spread  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results" / "loss_comparison.json"
 SEEN, UNSEEN = [0, 1, 2, 3, 4, 5, 6], [7, 8, 9]
@@ -71,11 +72,6 @@ def omniglot_run(loss_name, seed, background, runs):
     return {"one_shot": accuracy, "seconds": seconds}
 
 
-def spread(values):
-    values = np.asarray(values)
-    return f"{values.mean():.3f} ({values.min():.3f}-{values.max():.3f})"
-
-
 def table(results):
     lines = ["| loss | unseen digits: 3-way one-shot | unseen digits: pair AUC | s per digit run "
              "| Omniglot: 20 official runs | s per Omniglot run |", "|---|---|---|---|---|---|"]
@@ -111,11 +107,9 @@ def main():
     print(f"\nMeasured {measured}, seeds {args.seeds}, mean (min-max):\n")
     print(table(results))
     if args.save:
-        with atomic_path(RESULTS) as tmp:
-            tmp.write_text(json.dumps({"measured": measured, "seeds": args.seeds,
-                                       "machine": machine(), "epochs": {
-                                           "digits": DIGIT_EPOCHS, "omniglot": OMNIGLOT_EPOCHS},
-                                       "results": results}, indent=1) + "\n")
+        save_results(RESULTS, {"measured": measured, "seeds": args.seeds,
+                               "epochs": {"digits": DIGIT_EPOCHS, "omniglot": OMNIGLOT_EPOCHS},
+                               "results": results})
     return 0
 
 

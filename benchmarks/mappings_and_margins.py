@@ -14,17 +14,16 @@ Prints a markdown table: mean and spread (min-max) over the seeds.
 """
 
 import argparse
-import json
+import os
 import sys
 import time
 from pathlib import Path
 
-import numpy as np
-
 import siamese_lib as sl
 from siamese_lib import recipes
-from siamese_lib.atomic import atomic_path
-from siamese_lib.pretrained import machine
+
+sys.path.insert(0, os.path.dirname(__file__))
+from measure import save_results, spread  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results" / "mappings_and_margins.json"
 EPOCHS = 5
@@ -49,21 +48,16 @@ def run(distance, margin, seed, data):
                                                  threshold=threshold).accuracy}
 
 
-def spread(values):
-    values = np.asarray(values)
-    return f"{values.mean():.4f} ({values.min():.4f}-{values.max():.4f})"
-
-
 def table(results):
     lines = ["| distance | margin | validation, calibrated | test at margin/2 | test, calibrated "
              "| calibrated threshold |", "|---|---|---|---|---|---|"]
     for row in results:
         runs = row["runs"]
         lines.append(f"| {row['distance']} | {row['margin']:g} "
-                     f"| {spread([r['validation_calibrated'] for r in runs])} "
-                     f"| {spread([r['test_at_half_margin'] for r in runs])} "
-                     f"| {spread([r['test_calibrated'] for r in runs])} "
-                     f"| {spread([r['threshold'] for r in runs])} |")
+                     f"| {spread([r['validation_calibrated'] for r in runs], 4)} "
+                     f"| {spread([r['test_at_half_margin'] for r in runs], 4)} "
+                     f"| {spread([r['test_calibrated'] for r in runs], 4)} "
+                     f"| {spread([r['threshold'] for r in runs], 4)} |")
     return "\n".join(lines)
 
 
@@ -83,10 +77,8 @@ def main():
     print(f"\nMeasured {measured}, MLP, {EPOCHS} epochs, seeds {args.seeds}, mean (min-max):\n")
     print(table(results))
     if args.save:
-        with atomic_path(RESULTS) as tmp:
-            tmp.write_text(json.dumps({"measured": measured, "seeds": args.seeds,
-                                       "epochs": EPOCHS, "machine": machine(),
-                                       "results": results}, indent=1) + "\n")
+        save_results(RESULTS, {"measured": measured, "seeds": args.seeds, "epochs": EPOCHS,
+                               "results": results})
     return 0
 
 

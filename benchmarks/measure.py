@@ -1,11 +1,16 @@
 """Measurement helpers shared by the benchmark scripts."""
 
-import resource  # noqa: I001  (siamese_lib before keras: it quiets TensorFlow's start-up)
+import json  # noqa: I001  (siamese_lib before keras: it quiets TensorFlow's start-up)
+import resource
 import statistics
 import time
 
+import numpy as np
+
 import siamese_lib as sl
 import keras
+from siamese_lib.atomic import atomic_path
+from siamese_lib.pretrained import machine
 
 ACCURACY_BAR = 0.97
 
@@ -77,3 +82,15 @@ def one_pair(x_test):
     """A pair of test digits as float32 (1, 28, 28, 1) arrays."""
     return sl.to_model_input(x_test[:1]), sl.to_model_input(x_test[1:2])
 
+
+def spread(values, digits=3):
+    """Mean and range of per-seed values, e.g. "0.895 (0.878-0.918)"."""
+    values = np.asarray(values)
+    return f"{values.mean():.{digits}f} ({values.min():.{digits}f}-{values.max():.{digits}f})"
+
+
+def save_results(path, fields):
+    """Write a benchmark's results for the notebooks: `fields` plus this machine, as JSON,
+    atomically (an interrupted run never leaves a half-written file)."""
+    with atomic_path(path) as tmp:
+        tmp.write_text(json.dumps({**fields, "machine": machine()}, indent=1) + "\n")

@@ -13,7 +13,7 @@ their 95% interval over the episodes. Prints a markdown table.
 """
 
 import argparse
-import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -22,8 +22,9 @@ import numpy as np
 
 import siamese_lib as sl
 from siamese_lib import omniglot, recipes
-from siamese_lib.atomic import atomic_path
-from siamese_lib.pretrained import machine
+
+sys.path.insert(0, os.path.dirname(__file__))
+from measure import save_results  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results" / "omniglot_choices.json"
 SHORT = 5  # epochs of 100 batches for the quick rows; the last row is the full recipe
@@ -87,9 +88,7 @@ def main():
     for name, accuracy, half_width, seconds in rows:
         print(f"| {name} | {accuracy:.3f} ± {half_width:.3f} | {seconds:.0f} |")
     if args.save:
-        with atomic_path(RESULTS) as tmp:
-            tmp.write_text(json.dumps({"measured": measured, "seed": args.seed,
-                                       "machine": machine(), "rows": rows}, indent=1) + "\n")
+        save_results(RESULTS, {"measured": measured, "seed": args.seed, "rows": rows})
     return 0
 
 

@@ -11,15 +11,17 @@ PASS / FAIL against the targets: at least 0.80 mean accuracy, training at most 1
 """
 
 import argparse
-import json
+import os
 import sys
 import time
 from pathlib import Path
 
 import siamese_lib as sl
 from siamese_lib import omniglot, recipes
-from siamese_lib.atomic import atomic_path
-from siamese_lib.pretrained import PRETRAINED_DIR, machine
+from siamese_lib.pretrained import PRETRAINED_DIR
+
+sys.path.insert(0, os.path.dirname(__file__))
+from measure import save_results  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results" / "one_shot.json"
 ACCURACY_TARGET = 0.80
@@ -63,9 +65,7 @@ def main():
     for check, ok in checks.items():
         print(f"{check}: {'PASS' if ok else 'FAIL'}")
     if args.save:
-        with atomic_path(RESULTS) as tmp:
-            tmp.write_text(json.dumps({"measured": measured, "seeds": args.seeds,
-                                       "machine": machine(), "rows": rows}, indent=1) + "\n")
+        save_results(RESULTS, {"measured": measured, "seeds": args.seeds, "rows": rows})
     return 0 if all(checks.values()) else 1
 
 
