@@ -71,7 +71,9 @@ app: setup
 bench: setup
 	@status=0; $(BIN)/python benchmarks/bench.py || status=1; \
 	$(BIN)/python benchmarks/compare_speed.py || status=1; \
-	$(BIN)/python benchmarks/one_shot.py || status=1; exit $$status
+	$(BIN)/python benchmarks/one_shot.py || status=1; \
+	$(BIN)/python benchmarks/pair_pipeline.py || status=1; \
+	$(BIN)/python benchmarks/multi_worker.py || status=1; exit $$status
 
 # Student versions (solutions and their outputs removed, nbgrader metadata kept) in
 # build/student/; the teacher versions in notebooks/ stay as they are.

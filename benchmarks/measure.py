@@ -20,7 +20,25 @@ def test_pair_accuracy(model, x_test, y_test):
     return sl.evaluate_pairs(model, x_test, y_test, n_pairs=10_000, seed=1).accuracy
 
 
-class EpochTimer(keras.callbacks.Callback):
+class EpochSeconds(keras.callbacks.Callback):
+    """Training seconds of every epoch."""
+
+    def __init__(self):
+        super().__init__()
+        self.seconds = []
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._start = time.perf_counter()
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.seconds.append(time.perf_counter() - self._start)
+
+    def median_seconds(self):
+        """Median epoch time, leaving out the first epoch (it includes tracing) when possible."""
+        return statistics.median(self.seconds[1:] or self.seconds)
+
+
+class EpochTimer(EpochSeconds):
     """Training seconds of every epoch, and when test pair accuracy first reached the bar.
 
     After each epoch it measures test pair accuracy on the fixed test pairs; that evaluation
@@ -30,21 +48,14 @@ class EpochTimer(keras.callbacks.Callback):
     def __init__(self, x_test, y_test):
         super().__init__()
         self.x_test, self.y_test = x_test, y_test
-        self.seconds, self.accuracies = [], []
+        self.accuracies = []
         self.seconds_to_bar = None
 
-    def on_epoch_begin(self, epoch, logs=None):
-        self._start = time.perf_counter()
-
     def on_epoch_end(self, epoch, logs=None):
-        self.seconds.append(time.perf_counter() - self._start)
+        super().on_epoch_end(epoch, logs)
         self.accuracies.append(test_pair_accuracy(self.model, self.x_test, self.y_test))
         if self.seconds_to_bar is None and self.accuracies[-1] >= ACCURACY_BAR:
             self.seconds_to_bar = sum(self.seconds)
-
-    def median_seconds(self):
-        """Median epoch time, leaving out the first epoch (it includes tracing) when possible."""
-        return statistics.median(self.seconds[1:] or self.seconds)
 
 
 def peak_rss_mb():

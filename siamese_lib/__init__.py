@@ -64,10 +64,11 @@ from .one_shot import (  # noqa: E402
     one_shot_accuracy,
     pixel_distances,
 )
+from .pair_dataset import distributed_pair_dataset, pair_dataset  # noqa: E402
 from .pairs import PairStream, make_pair_indices, make_pairs  # noqa: E402
 from .persistence import load_model, save_model  # noqa: E402
 from .preprocessing import preprocess_digit  # noqa: E402
-from .training import seed_everything, train, train_embedding  # noqa: E402
+from .training import is_chief, seed_everything, train, train_embedding  # noqa: E402
 from .writers import DigitWriters, load_test_writers  # noqa: E402
 
 __version__ = "0.1.0"
@@ -96,12 +97,14 @@ __all__ = [
     "calibrate_threshold",
     "choose_k",
     "contrastive_loss",
+    "distributed_pair_dataset",
     "embed",
     "embedding_distances",
     "evaluate_pairs",
     "explained_variance",
     "export_image_folder",
     "hardest_pairs",
+    "is_chief",
     "knn_classify",
     "load_digit_image",
     "load_image_folder",
@@ -118,6 +121,7 @@ __all__ = [
     "omniglot",
     "one_shot_accuracy",
     "pair_accuracy",
+    "pair_dataset",
     "pair_distances",
     "pairwise_distances",
     "pca_2d",

@@ -96,20 +96,38 @@ def _class_index(y: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.
     return classes, order, starts, counts
 
 
-def random_shift(images: np.ndarray, shift: int, rng: np.random.Generator) -> np.ndarray:
-    """Move each image (N, H, W) by its own random offset of up to `shift` pixels, zero-filled."""
+def shift_offsets(n: int, shift: int, seed) -> np.ndarray:
+    """Random offsets for `shift_images`: int32 (n, 4), each in 0 .. 2 * shift.
+
+    Columns: rows and columns of the first images, rows and columns of the second images of n
+    pairs. The same seed (an int or a sequence such as [seed, epoch, batch]) gives the same
+    offsets.
+    """
+    rng = np.random.default_rng(seed)
+    return np.stack([rng.integers(0, 2 * shift + 1, n) for _ in range(4)], axis=1).astype(
+        np.int32)
+
+
+def shift_images(images: np.ndarray, rows: np.ndarray, cols: np.ndarray, shift: int) -> np.ndarray:
+    """Move each image of (N, H, W[, C]) by up to `shift` pixels, zero-filled.
+
+    Image n becomes the H x W window starting at row `rows[n]` and column `cols[n]` (each in
+    0 .. 2 * shift) of the image padded with `shift` zeros on every side: `shift` is no move.
+    """
     n, height, width = images.shape[:3]
     padded = np.pad(images, [(0, 0), (shift, shift), (shift, shift)] + [(0, 0)] * (images.ndim - 3))
-    rows = rng.integers(0, 2 * shift + 1, n)[:, None] + np.arange(height)
-    cols = rng.integers(0, 2 * shift + 1, n)[:, None] + np.arange(width)
-    return padded[np.arange(n)[:, None, None], rows[:, :, None], cols[:, None, :]]
+    row_index = np.asarray(rows)[:, None] + np.arange(height)
+    col_index = np.asarray(cols)[:, None] + np.arange(width)
+    return padded[np.arange(n)[:, None, None], row_index[:, :, None], col_index[:, None, :]]
 
 
 class PairStream(keras.utils.PyDataset):
     """Batches of random pairs for `model.fit`, drawn from uint8 images, fresh every epoch.
 
     Only pair indices are kept; each batch is converted to float32 when Keras asks for it,
-    so memory stays at the images (47 MB for MNIST's training set) plus one batch.
+    so memory stays at the images (47 MB for MNIST's training set) plus one batch. `train`
+    feeds the same pairs through `tf.data` instead (`pair_dataset`), which is faster and works
+    on several devices; this class shows the idea in plain Python.
 
     Each item is `((a, b), labels)`: a and b float32 (batch, 28, 28, 1) in [0, 1], labels
     float32 (batch,), 1.0 = same digit.
@@ -119,23 +137,30 @@ class PairStream(keras.utils.PyDataset):
         y: labels (N,).
         pairs_per_epoch: pairs drawn for each epoch (the blog: 60,000).
         batch_size: pairs per batch (the blog: 128); the last batch may be smaller.
-        seed: the pairs of epoch e are drawn with `[seed, e]`, so a run is reproducible.
-        fresh_each_epoch: False keeps the first epoch's pairs forever (a fixed validation set).
+        seed: the pairs of epoch e (counted from 1, as Keras prints it) are drawn with
+            `make_pair_indices(y, pairs_per_epoch, seed=[seed, e])`, so a run is reproducible.
+        fresh_each_epoch: False keeps epoch 1's pairs forever (a fixed validation set).
         shift: augmentation: move each image by a random whole number of pixels, up to `shift`
-            in each direction (0, the default: no augmentation). Seeded per epoch and batch.
+            in each direction (0, the default: no augmentation); the offsets of batch k of
+            epoch e come from `shift_offsets(..., seed=[seed, e, k])`.
+        first_epoch: the number of the first epoch (1 by default).
+        py_dataset_args: `workers`, `use_multiprocessing`, `max_queue_size`, passed on to
+            `keras.utils.PyDataset`.
     """
 
     def __init__(
         self, x: np.ndarray, y: np.ndarray, *, pairs_per_epoch: int = 60_000,
         batch_size: int = 128, seed: int = 0, fresh_each_epoch: bool = True, shift: int = 0,
+        first_epoch: int = 1, **py_dataset_args,
     ):
-        super().__init__()
+        super().__init__(**py_dataset_args)
         if len(x) != len(y):
             raise ValueError(f"x has {len(x)} images but y has {len(y)} labels.")
         self.x, self.y = x, np.asarray(y)
         self.pairs_per_epoch, self.batch_size = pairs_per_epoch, batch_size
         self.seed, self.fresh_each_epoch, self.shift = seed, fresh_each_epoch, shift
-        self.epoch = 0
+        self.epoch = first_epoch
+        self._started = False
         self._draw()
 
     def _draw(self) -> None:
@@ -152,11 +177,14 @@ class PairStream(keras.utils.PyDataset):
         batch = slice(index * self.batch_size, (index + 1) * self.batch_size)
         a, b = self.x[self.i[batch]], self.x[self.j[batch]]
         if self.shift:
-            rng = np.random.default_rng([self.seed, self.epoch, index])
-            a, b = random_shift(a, self.shift, rng), random_shift(b, self.shift, rng)
+            offsets = shift_offsets(len(a), self.shift, [self.seed, self.epoch, index])
+            a = shift_images(a, offsets[:, 0], offsets[:, 1], self.shift)
+            b = shift_images(b, offsets[:, 2], offsets[:, 3], self.shift)
         return (to_model_input(a), to_model_input(b)), self.labels[batch]
 
-    def on_epoch_end(self) -> None:
-        if self.fresh_each_epoch:
+    def on_epoch_begin(self) -> None:
+        """Keras calls this before every epoch: the first keeps the pairs drawn at start."""
+        if self._started and self.fresh_each_epoch:
             self.epoch += 1
             self._draw()
+        self._started = True

@@ -11,9 +11,15 @@ import contextlib
 import keras
 import numpy as np
 import tensorflow as tf
+from keras import ops
 
 from .losses import contrastive_loss, pair_accuracy
-from .pairs import PairStream
+from .pair_dataset import (
+    distributed_pair_dataset,
+    pair_dataset,
+    shuffled_batch_orders,
+    steps_per_epoch,
+)
 from .quiet import quiet_native_stderr
 
 
@@ -61,48 +67,122 @@ def train(
         seed: seeds the pairs, the dropout and TensorFlow (see `seed_everything`).
         verbose: Keras' verbosity; 2 prints one line per epoch (no progress bars).
         callbacks: extra Keras callbacks.
-        strategy: a `tf.distribute` strategy, e.g. `tf.distribute.MirroredStrategy()` to train
-            on several GPUs. Nothing else changes: a copy of `model` is built and trained
-            inside `strategy.scope()` (Keras ties variables to the strategy that made them),
-            and its trained weights are copied back into `model`. `batch_size` stays the
-            global batch, split across the devices.
+        strategy: a `tf.distribute` strategy: `tf.distribute.MirroredStrategy()` for the GPUs
+            of one machine, `tf.distribute.MultiWorkerMirroredStrategy()` for several
+            machines (one process each, told about the others by `TF_CONFIG`; see the README).
+            A copy of `model` is built and trained inside `strategy.scope()` (Keras ties
+            variables to the strategy that made them), and its trained weights are copied
+            back into `model`. `batch_size` stays the global batch: each batch is cut into
+            one piece per device, each worker builds only its own pieces (see
+            `pair_dataset`), so together they train on the pairs of a single-device run.
+            An optimizer object you pass is made anew from its config inside the scope (its
+            state is not carried over). Save the model on the chief worker only
+            (`is_chief(strategy)`).
         shift: augmentation: random translations of the training images by up to `shift`
             pixels (see `PairStream`); 0 (the blog's recipe) for none.
+
+    The pairs come from `pair_dataset`: those of epoch e (counted from 1) are
+    `make_pair_indices(y_train, pairs_per_epoch, seed=[seed, e])`, their batches in an order
+    shuffled by `shuffled_batch_orders`; the validation pairs are drawn once, with
+    `[seed + 1, 0]`.
 
     Returns:
         The Keras `History`: `history.history["loss"]`, `["pair_accuracy"]`, and with
         validation data `["val_loss"]`, `["val_pair_accuracy"]`, one value per epoch.
     """
     seed_everything(seed)
+    steps = steps_per_epoch(pairs_per_epoch, batch_size)
+    batch_order = shuffled_batch_orders(epochs, steps)  # first: building layers uses `random`
     trained = model
     with strategy.scope() if strategy is not None else contextlib.nullcontext():
         if strategy is not None:
-            trained = keras.models.clone_model(model)
-            trained.set_weights(model.get_weights())
+            copy = keras.models.clone_model(model)
+            copy.set_weights(model.get_weights())
+            example = next(iter(pair_dataset(x_train, y_train, pairs_per_epoch=batch_size,
+                                             batch_size=batch_size, seed=seed)))
+            trained = DistributedTraining(copy, example)
+            if isinstance(optimizer, keras.optimizers.Optimizer):  # its variables: here
+                optimizer = type(optimizer).from_config(optimizer.get_config())
         trained.compile(
             optimizer=optimizer if optimizer is not None else keras.optimizers.RMSprop(),
             loss=contrastive_loss(margin),
             metrics=[pair_accuracy(threshold)],
         )
-    pairs = PairStream(
-        x_train, y_train, pairs_per_epoch=pairs_per_epoch, batch_size=batch_size, seed=seed,
-        shift=shift,
-    )
+    pairs = _pairs(strategy, x_train, y_train, epochs=epochs, pairs_per_epoch=pairs_per_epoch,
+                   batch_size=batch_size, seed=seed, shift=shift, batch_order=batch_order)
     validation = None
     if validation_data is not None:
         x_val, y_val = validation_data
-        validation = PairStream(
-            x_val, y_val, pairs_per_epoch=validation_pairs, batch_size=1024,
-            seed=seed + 1, fresh_each_epoch=False,
-        )
-    with quiet_native_stderr():  # tf.data's native log line on its first generator
-        history = trained.fit(
-            pairs, epochs=epochs, validation_data=validation, verbose=verbose,
-            callbacks=callbacks,
-        )
+        validation = _pairs(strategy, x_val, y_val, pairs_per_epoch=validation_pairs,
+                            batch_size=1024, seed=seed + 1, first_epoch=0)
+    history = trained.fit(
+        pairs, epochs=epochs, steps_per_epoch=steps,
+        validation_data=validation, verbose=verbose, callbacks=callbacks,
+        shuffle=False,  # the batches come in the order of `shuffled_batch_orders`
+    )
     if trained is not model:
-        model.set_weights(trained.get_weights())
+        model.set_weights(trained.siamese.get_weights())
     return history
+
+
+def _pairs(strategy: tf.distribute.Strategy | None, x, y, **pair_args):
+    """`pair_dataset`, spread over the strategy's devices when there is one."""
+    if strategy is None:
+        return pair_dataset(x, y, **pair_args)
+    return distributed_pair_dataset(strategy, x, y, **pair_args)
+
+
+class DistributedTraining(keras.Model):
+    """A Siamese model wrapped for `fit` under a `tf.distribute` strategy.
+
+    It computes exactly what `model` computes. It exists to step around two faults of Keras 3's
+    TensorFlow trainer (checked with Keras 3.15) that make `fit` fail under
+    `MultiWorkerMirroredStrategy` (keras-team/keras#20585):
+
+    - Before the first step, Keras averages the first DISTRIBUTED batch over the replicas with
+      `strategy.reduce`, only to learn its shapes, and that reduce fails on a nested batch
+      ("Attempt to convert a value (PerReplica ...) to a Tensor"). Here the shapes come from
+      `example_batch`, a batch of this worker.
+    - After every step, Keras averages the reported loss and metrics over the workers with
+      `strategy.reduce("MEAN", value, axis=0)`, which fails on a scalar. Keras' metric
+      variables already add up their updates from every replica, so each replica holds the
+      same value; here each value is reported with shape (1,), and the average of those equal
+      copies is that value.
+    """
+
+    def __init__(self, model: keras.Model, example_batch, **kwargs):
+        super().__init__(**kwargs)
+        self.siamese = model
+        self.example_batch = example_batch
+
+    def call(self, inputs, training=None):
+        return self.siamese(inputs, training=training)
+
+    def train_step(self, data):
+        return _one_copy_per_replica(super().train_step(data))
+
+    def test_step(self, data):
+        return _one_copy_per_replica(super().test_step(data))
+
+    def _maybe_symbolic_build(self, iterator=None, data_batch=None):
+        with self.distribute_strategy.scope():
+            self._symbolic_build(data_batch=self.example_batch)
+
+
+def _one_copy_per_replica(logs: dict) -> dict:
+    return {name: ops.reshape(value, (1,)) for name, value in logs.items()}
+
+
+def is_chief(strategy: tf.distribute.Strategy | None = None) -> bool:
+    """Whether this process should save the model: True unless it is a worker of a cluster
+    (`TF_CONFIG`) other than the chief (task "chief", or "worker" 0 when there is none)."""
+    resolver = getattr(strategy, "cluster_resolver", None)
+    cluster = resolver.cluster_spec().as_dict() if resolver is not None else {}
+    if not cluster:
+        return True
+    if resolver.task_type == "chief":
+        return True
+    return "chief" not in cluster and resolver.task_type == "worker" and resolver.task_id == 0
 
 
 def train_embedding(

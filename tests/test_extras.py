@@ -165,12 +165,16 @@ def test_hardest_pairs_are_the_worst_mistakes():
     assert same_worst.tolist() == [1, 2] and different_worst.tolist() == [3, 4]
 
 
-def test_random_shift_moves_each_image_within_bounds():
-    from siamese_lib.pairs import random_shift
+def test_shift_images_moves_each_image_within_bounds():
+    from siamese_lib.pairs import shift_images, shift_offsets
 
     images = np.zeros((200, 28, 28), np.uint8)
     images[:, 14, 14] = 255
-    shifted = random_shift(images, 2, np.random.default_rng(0))
+    offsets = shift_offsets(200, 2, seed=0)
+    assert offsets.shape == (200, 4) and offsets.min() == 0 and offsets.max() == 4
+    shifted = shift_images(images, offsets[:, 0], offsets[:, 1], 2)
+    np.testing.assert_array_equal(np.argwhere(shifted[0] == 255)[0],
+                                  [14 + 2 - offsets[0, 0], 14 + 2 - offsets[0, 1]])
     where = np.argwhere(shifted == 255)
     assert len(where) == 200  # every dot kept (a 2-pixel move never leaves the frame)
     assert np.abs(where[:, 1:] - 14).max() == 2 and len(np.unique(where[:, 1:], axis=0)) == 25

@@ -104,12 +104,29 @@ def test_stream_batches_are_float_pairs_with_right_labels(small_mnist):
 def test_stream_draws_fresh_pairs_each_epoch_reproducibly(small_mnist):
     (x, y), _ = small_mnist
     stream = sl.PairStream(x, y, pairs_per_epoch=500, seed=7)
+    stream.on_epoch_begin()  # epoch 1 keeps the pairs drawn at start
     first_epoch = stream.i.copy()
-    stream.on_epoch_end()
-    assert not np.array_equal(first_epoch, stream.i)
-    again = sl.PairStream(x, y, pairs_per_epoch=500, seed=7)
-    again.on_epoch_end()
-    np.testing.assert_array_equal(again.i, stream.i)
+    np.testing.assert_array_equal(first_epoch, sl.make_pair_indices(y, 500, seed=[7, 1])[0])
+    stream.on_epoch_begin()  # epoch 2
+    assert stream.epoch == 2
+    np.testing.assert_array_equal(stream.i, sl.make_pair_indices(y, 500, seed=[7, 2])[0])
     fixed = sl.PairStream(x, y, pairs_per_epoch=500, seed=7, fresh_each_epoch=False)
-    fixed.on_epoch_end()
+    fixed.on_epoch_begin()
+    fixed.on_epoch_begin()
     np.testing.assert_array_equal(fixed.i, first_epoch)
+
+
+def test_stream_numbers_epochs_as_keras_does_and_passes_py_dataset_args(small_mnist):
+    (x, y), _ = small_mnist
+
+    class Recording(sl.PairStream):
+        def _draw(self):
+            self.drawn = [*getattr(self, "drawn", []), self.epoch]
+            super()._draw()
+
+    stream = Recording(x, y, pairs_per_epoch=256, seed=3, workers=2, max_queue_size=4)
+    assert stream.workers == 2 and stream.max_queue_size == 4
+    model = sl.build_siamese("mlp")
+    model.compile(optimizer="rmsprop", loss=sl.contrastive_loss())
+    model.fit(stream, epochs=3, verbose=0)
+    assert stream.drawn == [1, 2, 3]  # one draw per epoch, numbered as Keras prints them
