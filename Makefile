@@ -1,6 +1,7 @@
 # Siamese networks on MNIST: set-up, notebooks and tests.
 #   make lab    create .venv (first time), install, open JupyterLab on notebooks/
 #   make test   ruff, the unit tests, then every notebook under nbval
+#   make quick  the unit tests without the slow and browser ones (a fast loop while editing)
 #   make notebooks  re-execute every notebook in place (outputs, figures, models)
 #   make app    notebook 05 alone in the browser (Voila), for a projector
 #   make models retrain the shipped pretrained models; make bench: benchmarks
@@ -12,7 +13,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]_*.ipynb))
 
-.PHONY: setup lab test lint unit nbval notebooks models app bench student slides clean
+.PHONY: setup lab test quick lint unit nbval notebooks models app bench student slides clean
 
 setup: $(VENV)/.installed
 
@@ -36,6 +37,9 @@ lint: setup
 
 unit: setup
 	$(BIN)/python -m pytest tests
+
+quick: setup
+	$(BIN)/python -m pytest tests -m "not slow and not browser"
 
 # The notebooks save their figures into a temporary folder here, so figures/ stays as committed.
 nbval: setup
@@ -73,7 +77,8 @@ bench: setup
 	$(BIN)/python benchmarks/compare_speed.py || status=1; \
 	$(BIN)/python benchmarks/one_shot.py || status=1; \
 	$(BIN)/python benchmarks/pair_pipeline.py || status=1; \
-	$(BIN)/python benchmarks/multi_worker.py || status=1; exit $$status
+	$(BIN)/python benchmarks/multi_worker.py || status=1; \
+	$(BIN)/python benchmarks/neighbours_memory.py || status=1; exit $$status
 
 # Student versions (solutions and their outputs removed, nbgrader metadata kept) in
 # build/student/; the teacher versions in notebooks/ stay as they are.

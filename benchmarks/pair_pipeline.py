@@ -32,8 +32,8 @@ def seconds_per_epoch(fit):
     """Median of epochs 2..EPOCHS of a fresh blog model trained by `fit(model, callback)`."""
     sl.seed_everything(0)
     model = sl.build_siamese("mlp")
-    model.compile(optimizer=keras.optimizers.RMSprop(), loss=sl.contrastive_loss(),
-                  metrics=[sl.pair_accuracy()])
+    model.compile(optimizer=keras.optimizers.RMSprop(), loss=sl.ContrastiveLoss(),
+                  metrics=[sl.PairAccuracy()])
     timer = EpochSeconds()
     fit(model, timer)
     return timer.median_seconds()

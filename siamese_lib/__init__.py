@@ -16,7 +16,7 @@ with quiet_native_stderr():  # TensorFlow's start-up lines (see quiet.py)
 
     _tf.config.list_physical_devices()
 
-from . import omniglot, plotting, recipes  # noqa: E402
+from . import omniglot, recipes  # noqa: E402
 from .class_batches import ClassBatches, random_affine  # noqa: E402
 from .errors import DataFileError, ImageFileError, ModelFileError, SiameseLibError  # noqa: E402
 from .evaluation import (  # noqa: E402
@@ -72,6 +72,17 @@ from .training import is_chief, seed_everything, train, train_embedding  # noqa:
 from .writers import DigitWriters, load_test_writers  # noqa: E402
 
 __version__ = "0.1.0"
+
+
+def __getattr__(name: str):
+    """`sl.plotting` loads on first use, so that importing the library does not start
+    matplotlib (scripts, tests and CI that draw nothing skip it)."""
+    if name == "plotting":
+        import importlib
+
+        return importlib.import_module(".plotting", __name__)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "BatchContrastiveLoss",

@@ -79,7 +79,8 @@ def evaluate_pairs(
     same = labels == 1.0
 
     def accuracy(mask: np.ndarray) -> float:
-        return float(pair_accuracy(threshold)(labels[mask], d[mask]))
+        return float(np.mean(keras.ops.convert_to_numpy(
+            pair_accuracy(labels[mask], d[mask], threshold))))
 
     return PairEvaluation(
         accuracy=accuracy(np.ones_like(same)),
@@ -100,44 +101,77 @@ def accuracy_vs_threshold(
 
     Uses `pair_accuracy` itself, so it is the same rule as in training.
     """
-    return np.array([float(pair_accuracy(t)(labels, distances)) for t in thresholds])
+    return np.array([float(np.mean(keras.ops.convert_to_numpy(
+        pair_accuracy(labels, distances, t)))) for t in thresholds])
 
 
 def nearest_neighbours(
-    queries: np.ndarray, references: np.ndarray, *, k: int = 1, batch_size: int = 1000
+    queries: np.ndarray, references: np.ndarray, *, k: int = 1, memory_mb: float = 100.0
 ) -> tuple[np.ndarray, np.ndarray]:
     """The k references closest to each query, by Euclidean distance.
 
-    Works on anything flattened to vectors: raw images (N, 28, 28) or embeddings (N, D).
+    Works on anything flattened to vectors: raw images (N, 28, 28) of any dtype, or embeddings
+    (N, D). Queries and references are compared a block of each at a time, so the working
+    memory stays near `memory_mb` (about 100 MB by default; 10,000 MNIST queries against all
+    60,000 training images, as raw uint8 pixels, peak at 114 MB: benchmarks/neighbours_memory.py)
+    however many there are. Candidates are ranked by |q|^2 - 2 q.r + |r|^2 in float32; the
+    distances returned for the k kept are computed exactly, from the differences.
 
     Args:
         queries: (Q, ...) array; references: (R, ...) array with the same trailing size.
         k: neighbours per query, at most R.
-        batch_size: queries per matrix product (memory: batch_size x R floats).
+        memory_mb: working memory to aim for, in MB (the inputs themselves not counted).
 
     Returns:
         `(indices, distances)`: int64 (Q, k) into references, and float32 (Q, k), nearest first.
     """
-    q = np.asarray(queries, dtype=np.float32).reshape(len(queries), -1)
-    r = np.asarray(references, dtype=np.float32).reshape(len(references), -1)
+    q = np.asarray(queries).reshape(len(queries), -1)
+    r = np.asarray(references).reshape(len(references), -1)
     if q.shape[1] != r.shape[1]:
         raise ValueError(f"queries have {q.shape[1]} values each, references {r.shape[1]}.")
     if not 1 <= k <= len(r):
         raise ValueError(f"k must be between 1 and {len(r)}, got {k}.")
-    r_squared = np.einsum("ij,ij->i", r, r)
+    if memory_mb <= 0:
+        raise ValueError(f"memory_mb must be positive, got {memory_mb}.")
+    budget = memory_mb * 1e6
+    features = q.shape[1]
+    # A block of references as float32 takes a quarter of the budget at most; a block of
+    # queries against it (scores, candidate indices and temporaries: about 24 bytes a cell)
+    # the rest.
+    ref_block = int(max(k, min(len(r), budget / 4 / (4 * features))))
+    query_block = int(max(1, min(len(q), budget * 3 / 4 / (24 * (ref_block + k)))))
     indices = np.empty((len(q), k), dtype=np.int64)
     distances = np.empty((len(q), k), dtype=np.float32)
-    for start in range(0, len(q), batch_size):
-        block = q[start : start + batch_size]
-        squared = np.einsum("ij,ij->i", block, block)[:, None] - 2 * block @ r.T + r_squared
-        nearest = np.argpartition(squared, k - 1, axis=1)[:, :k]
-        order = np.take_along_axis(squared, nearest, axis=1).argsort(axis=1, kind="stable")
-        nearest = np.take_along_axis(nearest, order, axis=1)
-        indices[start : start + len(block)] = nearest
-        distances[start : start + len(block)] = np.sqrt(
-            np.maximum(np.take_along_axis(squared, nearest, axis=1), 0.0)
-        )
+    for start in range(0, len(q), query_block):
+        block = q[start : start + query_block].astype(np.float32)
+        nearest = _nearest_in_blocks(block, r, k, ref_block)
+        exact = np.sqrt(np.stack([np.sum((block - r[nearest[:, m]].astype(np.float32)) ** 2,
+                                         axis=1) for m in range(k)], axis=1))
+        order = np.lexsort((nearest, exact), axis=1) if k > 1 else np.zeros((len(block), 1), int)
+        indices[start : start + len(block)] = np.take_along_axis(nearest, order, axis=1)
+        distances[start : start + len(block)] = np.take_along_axis(exact, order, axis=1)
     return indices, distances
+
+
+def _nearest_in_blocks(block: np.ndarray, r: np.ndarray, k: int, ref_block: int) -> np.ndarray:
+    """Indices (B, k) of the k references with the smallest squared distance to each query
+    of `block` (B, F) float32, scanning the references `ref_block` at a time."""
+    block_squared = np.einsum("ij,ij->i", block, block)[:, None]
+    best_scores = np.full((len(block), 0), np.inf, dtype=np.float32)
+    best = np.zeros((len(block), 0), dtype=np.int64)
+    for first in range(0, len(r), ref_block):
+        part = r[first : first + ref_block].astype(np.float32)
+        scores = block_squared - 2 * block @ part.T + np.einsum("ij,ij->i", part, part)
+        scores = np.concatenate([best_scores, scores], axis=1)
+        candidates = np.concatenate(
+            [best, np.broadcast_to(np.arange(first, first + len(part)), (len(block), len(part)))],
+            axis=1)
+        keep = np.argpartition(scores, k - 1, axis=1)[:, :k] if scores.shape[1] > k else None
+        if keep is not None:
+            scores = np.take_along_axis(scores, keep, axis=1)
+            candidates = np.take_along_axis(candidates, keep, axis=1)
+        best_scores, best = scores, candidates
+    return best
 
 
 def knn_classify(

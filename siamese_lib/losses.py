@@ -6,9 +6,15 @@ distance the Siamese model outputs.
     loss     = mean( y * d^2 + (1 - y) * max(margin - d, 0)^2 )
     accuracy = mean( (d < threshold) == (y == 1) )
 
-Both flatten their inputs first. Keras hands labels over as (batch,) or (batch, 1) while the
-model outputs (batch, 1); the blog's `K.equal(y_true, y_pred < 0.5)` ported to Keras 3
-broadcasts (batch,) against (batch, 1) into a (batch, batch) matrix and reports about 0.50
+As in Keras itself, each comes twice: a function of one batch that gives a value per pair
+(`contrastive_loss`, `pair_accuracy`, like `keras.losses.mean_squared_error`), and a
+registered class for `compile()` that averages it and saves its margin or threshold with the
+model (`ContrastiveLoss(margin)`, `PairAccuracy(threshold)`, like
+`keras.losses.MeanSquaredError`).
+
+Both functions flatten their inputs first. Keras hands labels over as (batch,) or (batch, 1)
+while the model outputs (batch, 1); the blog's `K.equal(y_true, y_pred < 0.5)` ported to Keras
+3 broadcasts (batch,) against (batch, 1) into a (batch, batch) matrix and reports about 0.50
 while the true pair accuracy is 0.97. Explained in notebooks/03_contrastive_loss.ipynb.
 """
 
@@ -38,11 +44,25 @@ class MarginLoss(keras.losses.Loss):
         return {**super().get_config(), "margin": self.margin}
 
 
+def contrastive_loss(y_true, y_pred, margin: float = 1.0):
+    """The contrastive loss of each pair: y d^2 + (1 - y) max(margin - d, 0)^2.
+
+    A Keras-style loss function, like `keras.losses.mean_squared_error`: labels y (batch,) or
+    (batch, 1), distances d (batch, 1) or (batch,) -> per-pair losses (batch,), d's dtype.
+    `ContrastiveLoss(margin)` wraps it for `compile(loss=...)`.
+    """
+    y_true, d = _flat_pair(y_true, y_pred)
+    same_term = ops.square(d)
+    different_term = ops.square(ops.maximum(margin - d, 0.0))
+    return y_true * same_term + (1.0 - y_true) * different_term
+
+
 @keras.saving.register_keras_serializable(package="siamese_lib")
 class ContrastiveLoss(MarginLoss):
     """Contrastive loss: pulls same pairs to d = 0, pushes different pairs out to d >= margin.
 
-    Called as `loss(y_true, y_pred)` it returns the batch mean, a scalar.
+    Called as `loss(y_true, y_pred)` it returns the batch mean, a scalar; its margin is saved
+    with the model.
     """
 
     def __init__(self, margin: float = 1.0, name: str = "contrastive_loss", **kwargs):
@@ -50,46 +70,42 @@ class ContrastiveLoss(MarginLoss):
 
     def call(self, y_true, y_pred):
         """Per-pair losses (batch,)."""
-        y_true, d = _flat_pair(y_true, y_pred)
-        same_term = ops.square(d)
-        different_term = ops.square(ops.maximum(self.margin - d, 0.0))
-        return y_true * same_term + (1.0 - y_true) * different_term
+        return contrastive_loss(y_true, y_pred, self.margin)
+
+
+def pair_accuracy(y_true, y_pred, threshold: float = 0.5):
+    """Whether each pair is judged right: 1.0 where (d < threshold) == (y == 1), else 0.0.
+
+    A Keras-style metric function, like `keras.metrics.binary_accuracy`: labels y (batch,) or
+    (batch, 1), distances d (batch, 1) or (batch,) -> (batch,), d's float dtype.
+    `PairAccuracy(threshold)` averages it over batches for `compile(metrics=[...])`.
+    """
+    y_true, d = _flat_pair(y_true, y_pred)
+    predicted_same = ops.cast(d < threshold, d.dtype)
+    return ops.cast(ops.equal(predicted_same, y_true), d.dtype)
 
 
 @keras.saving.register_keras_serializable(package="siamese_lib")
-class PairAccuracy:
+class PairAccuracy(keras.metrics.MeanMetricWrapper):
     """Share of pairs judged right: "same" when d < threshold, "different" otherwise.
 
-    A plain stateless function object: `PairAccuracy(0.5)(y_true, d)` returns the accuracy of
-    that batch as a scalar. Keras wraps it in a running mean when it is given to `compile()`,
-    and names the metric `pair_accuracy`.
+    A Keras metric: the running mean of `pair_accuracy` over the batches of an epoch, named
+    `pair_accuracy` (`val_pair_accuracy` on validation data), with direction "up", so that
+    `EarlyStopping` and `ModelCheckpoint` know higher is better. Its threshold is saved with
+    the model. Called on one batch, `PairAccuracy(0.5)(y_true, d)` returns the accuracy so far.
     """
 
-    def __init__(self, threshold: float = 0.5):
+    def __init__(self, threshold: float = 0.5, name: str = "pair_accuracy", dtype=None):
+        super().__init__(fn=pair_accuracy, name=name, dtype=dtype, threshold=threshold)
         self.threshold = threshold
-        self.__name__ = "pair_accuracy"
-
-    def __call__(self, y_true, y_pred):
-        y_true, d = _flat_pair(y_true, y_pred)
-        predicted_same = ops.cast(d < self.threshold, d.dtype)
-        return ops.mean(ops.cast(ops.equal(predicted_same, y_true), d.dtype))
+        self._direction = "up"
 
     def get_config(self):
-        return {"threshold": self.threshold}
+        return {"name": self.name, "dtype": self.dtype, "threshold": self.threshold}
 
     @classmethod
     def from_config(cls, config):
         return cls(**config)
-
-
-def contrastive_loss(margin: float = 1.0) -> ContrastiveLoss:
-    """The contrastive loss with this margin: `(y_true, y_pred) -> scalar`, for `compile(loss=)`."""
-    return ContrastiveLoss(margin=margin)
-
-
-def pair_accuracy(threshold: float = 0.5) -> PairAccuracy:
-    """The pair accuracy at this threshold: `(y_true, y_pred) -> scalar`, for `metrics=[...]`."""
-    return PairAccuracy(threshold=threshold)
 
 
 def loss_and_gradient(
@@ -97,7 +113,7 @@ def loss_and_gradient(
 ) -> tuple[np.ndarray, np.ndarray]:
     """The contrastive loss of ONE pair at each distance in `d`, and its gradient dL/dd.
 
-    The gradient comes from TensorFlow's automatic differentiation of `ContrastiveLoss`, so it
+    The gradient comes from TensorFlow's automatic differentiation of `contrastive_loss`, so it
     can be checked against the hand-derived 2d (same pair) and -2 max(margin - d, 0) (different
     pair). Explained in notebooks/03_contrastive_loss.ipynb.
 
@@ -111,7 +127,7 @@ def loss_and_gradient(
     distances = tf.Variable(np.asarray(d, dtype=np.float32).reshape(-1, 1))
     labels = tf.fill((len(d),), float(label))
     with tf.GradientTape() as tape:
-        per_pair = ContrastiveLoss(margin).call(labels, distances)
+        per_pair = contrastive_loss(labels, distances, margin)
         total = tf.reduce_sum(per_pair)
     gradient = tape.gradient(total, distances)
     return per_pair.numpy(), gradient.numpy().reshape(-1)

@@ -13,14 +13,13 @@ import numpy as np
 import tensorflow as tf
 from keras import ops
 
-from .losses import contrastive_loss, pair_accuracy
+from .losses import ContrastiveLoss, PairAccuracy
 from .pair_dataset import (
     distributed_pair_dataset,
     pair_dataset,
     shuffled_batch_orders,
     steps_per_epoch,
 )
-from .quiet import quiet_native_stderr
 
 
 def seed_everything(seed: int = 0) -> None:
@@ -105,8 +104,8 @@ def train(
                 optimizer = type(optimizer).from_config(optimizer.get_config())
         trained.compile(
             optimizer=optimizer if optimizer is not None else keras.optimizers.RMSprop(),
-            loss=contrastive_loss(margin),
-            metrics=[pair_accuracy(threshold)],
+            loss=ContrastiveLoss(margin),
+            metrics=[PairAccuracy(threshold)],
         )
     pairs = _pairs(strategy, x_train, y_train, epochs=epochs, pairs_per_epoch=pairs_per_epoch,
                    batch_size=batch_size, seed=seed, shift=shift, batch_order=batch_order)
@@ -218,5 +217,4 @@ def train_embedding(
     seed_everything(seed)
     schedule = keras.optimizers.schedules.CosineDecay(learning_rate, epochs * len(batches))
     base_network.compile(optimizer=keras.optimizers.Adam(schedule), loss=loss)
-    with quiet_native_stderr():
-        return base_network.fit(batches, epochs=epochs, verbose=verbose, callbacks=callbacks)
+    return base_network.fit(batches, epochs=epochs, verbose=verbose, callbacks=callbacks)

@@ -40,17 +40,46 @@ def test_accuracy_vs_threshold_matches_numpy():
                                atol=1e-6)
 
 
-def test_nearest_neighbours_match_brute_force():
+@pytest.mark.parametrize("memory_mb", [100.0, 0.002])  # one block; blocks of 4 x 8 rows
+def test_nearest_neighbours_match_brute_force(memory_mb):
     rng = np.random.default_rng(2)
     queries, references = rng.normal(size=(9, 4, 4)), rng.normal(size=(50, 4, 4))
-    indices, distances = sl.nearest_neighbours(queries, references, k=4, batch_size=4)
+    indices, distances = sl.nearest_neighbours(queries, references, k=4, memory_mb=memory_mb)
     full = np.linalg.norm(queries.reshape(9, 1, -1) - references.reshape(1, 50, -1), axis=2)
     np.testing.assert_array_equal(indices, np.argsort(full, axis=1)[:, :4])
-    np.testing.assert_allclose(distances, np.sort(full, axis=1)[:, :4], rtol=1e-4)
+    np.testing.assert_allclose(distances, np.sort(full, axis=1)[:, :4], rtol=1e-6)
     with pytest.raises(ValueError, match="k must be between 1 and 50"):
         sl.nearest_neighbours(queries, references, k=51)
     with pytest.raises(ValueError, match="16 values each, references 3"):
         sl.nearest_neighbours(queries, references[:, 0, :3])
+    with pytest.raises(ValueError, match="memory_mb must be positive"):
+        sl.nearest_neighbours(queries, references, memory_mb=0)
+
+
+def test_nearest_neighbours_distances_are_exact_where_the_expansion_cancels():
+    """|q|^2 - 2 q.r + |r|^2 loses the small distances between large vectors; the distances
+    returned are computed from the differences."""
+    references = np.array([[1000.0, 1000.0], [1000.0, 1000.001], [0.0, 0.0]], np.float32)
+    indices, distances = sl.nearest_neighbours(references[:1], references, k=2)
+    assert indices.tolist() == [[0, 1]]
+    gap = references[1, 1] - references[0, 1]  # 0.0009765625: 1000.001 as float32, minus 1000
+    squared = (references[:1] ** 2).sum() - 2 * references[0] @ references[1] \
+        + (references[1] ** 2).sum()
+    assert abs(np.sqrt(max(squared, 0)) - gap) > 0.5 * gap  # the expansion is far off
+    np.testing.assert_array_equal(distances, [[0.0, gap]])
+
+
+def test_nearest_neighbours_stay_within_their_memory_budget():
+    import tracemalloc
+
+    rng = np.random.default_rng(0)
+    queries = rng.integers(0, 256, (2000, 784), dtype=np.uint8)
+    references = rng.integers(0, 256, (12000, 784), dtype=np.uint8)
+    tracemalloc.start()
+    sl.nearest_neighbours(queries, references, k=5, memory_mb=20)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert peak < 30e6  # a single (2,000 x 12,000) float32 score matrix alone takes 96 MB
 
 
 def test_knn_majority_vote_and_tie_break():

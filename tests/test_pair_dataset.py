@@ -86,8 +86,8 @@ def test_train_repeats_a_pair_stream_run_weight_for_weight(small_mnist):
         model = sl.build_siamese("mlp")
         if use_stream:  # what `train` did before, step by step
             sl.seed_everything(0)
-            model.compile(optimizer=keras.optimizers.RMSprop(), loss=sl.contrastive_loss(),
-                          metrics=[sl.pair_accuracy()])
+            model.compile(optimizer=keras.optimizers.RMSprop(), loss=sl.ContrastiveLoss(),
+                          metrics=[sl.PairAccuracy()])
             model.fit(sl.PairStream(x, y, pairs_per_epoch=1000, seed=0, shift=1), epochs=2,
                       verbose=0)
         else:

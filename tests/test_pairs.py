@@ -127,6 +127,6 @@ def test_stream_numbers_epochs_as_keras_does_and_passes_py_dataset_args(small_mn
     stream = Recording(x, y, pairs_per_epoch=256, seed=3, workers=2, max_queue_size=4)
     assert stream.workers == 2 and stream.max_queue_size == 4
     model = sl.build_siamese("mlp")
-    model.compile(optimizer="rmsprop", loss=sl.contrastive_loss())
+    model.compile(optimizer="rmsprop", loss=sl.ContrastiveLoss())
     model.fit(stream, epochs=3, verbose=0)
     assert stream.drawn == [1, 2, 3]  # one draw per epoch, numbered as Keras prints them

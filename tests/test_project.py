@@ -91,3 +91,36 @@ def test_library_uses_no_backend_math_and_no_lambda():
         text = source.read_text()
         assert "keras.backend" not in text and "import backend" not in text, source
         assert "Lambda(" not in text, source
+
+
+def test_the_library_runs_without_matplotlib_and_loads_no_widgets():
+    """The core (data, model, training, evaluation) needs neither matplotlib nor ipywidgets:
+    with matplotlib made unimportable, the library still imports, trains and compares, and
+    `sl.plotting` loads only when asked for. (Keras itself imports pyplot when it is there.)"""
+    import subprocess
+    import sys
+
+    code = """
+import sys
+class NoMatplotlib:
+    def find_spec(self, name, path=None, target=None):
+        if name.split(".")[0] == "matplotlib":
+            raise ImportError(f"{name} is blocked by this test")
+sys.meta_path.insert(0, NoMatplotlib())
+import siamese_lib as sl
+print(sorted(m for m in ("siamese_lib.plotting", "ipywidgets", "anywidget") if m in sys.modules))
+(x, y), _ = sl.load_mnist()
+model = sl.build_siamese()
+sl.train(model, x[:1000], y[:1000], epochs=1, pairs_per_epoch=256, verbose=0)
+print(sl.pair_distances(model, x[:3], x[3:6]).shape)
+try:
+    sl.plotting
+except ImportError as error:
+    print("plotting:", error)
+"""
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         timeout=300, check=True)
+    lines = run.stdout.splitlines()
+    assert lines[0] == "[]"
+    assert lines[1] == "(3,)"
+    assert lines[2].startswith("plotting: matplotlib")

@@ -87,3 +87,39 @@ def test_one_short_epoch_under_mirrored_strategy_on_the_cpu(small_mnist):
     assert all(changed)  # the trained weights came back into the user's model
     trained = sl.evaluate_pairs(model, x_test, y_test, n_pairs=1000).accuracy
     assert trained > untrained + 0.1
+
+
+@pytest.mark.parametrize("trainer", ["train", "train_embedding"])
+def test_warnings_and_native_output_during_training_reach_the_user(tmp_path, trainer):
+    """Outside Jupyter too: a Python warning and a line written straight to file descriptor 2
+    (as native code writes) while `fit` runs both arrive on stderr."""
+    import subprocess
+    import sys
+
+    script = tmp_path / "noisy.py"
+    script.write_text(f'''
+import os, warnings
+import siamese_lib as sl
+import keras
+from siamese_lib import omniglot, recipes
+
+class Noisy(keras.callbacks.Callback):
+    def on_epoch_end(self, epoch, logs=None):
+        warnings.warn("a warning raised during training")
+        os.write(2, b"a native line on fd 2\\n")
+
+if "{trainer}" == "train":
+    (x, y), _ = sl.load_mnist()
+    sl.train(sl.build_siamese(), x[:2000], y[:2000], epochs=1, pairs_per_epoch=256,
+             verbose=0, callbacks=[Noisy()])
+else:
+    recipes.train_omniglot(omniglot.load_background(size=28), epochs=1, batches_per_epoch=1,
+                           verbose=0, callbacks=[Noisy()])
+print("trained")
+''')
+    run = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
+                         timeout=300, check=True)
+    assert "trained" in run.stdout
+    assert "UserWarning: a warning raised during training" in run.stderr
+    assert "a native line on fd 2" in run.stderr
+    assert "oneDNN custom operations" not in run.stderr  # TensorFlow's start-up stays quiet
