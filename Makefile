@@ -6,6 +6,7 @@
 #   make app    notebook 05 alone in the browser (Voila), for a projector
 #   make models retrain the shipped pretrained models; make bench: benchmarks
 #   make student    student versions of the notebooks (nbgrader) in build/student/
+#   make wheel  the installable package (data and pretrained models inside) in dist/
 #   make slides reveal.js slides of every notebook in build/slides/ (offline; RISE: make lab)
 
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
@@ -13,16 +14,35 @@ VENV := .venv
 BIN := $(VENV)/bin
 NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]_*.ipynb))
 
-.PHONY: setup lab test quick lint unit nbval notebooks models app bench student slides clean
+.PHONY: setup lab test quick lint unit nbval lock minimums wheel wheel-test notebooks models app bench student slides clean
 
 setup: $(VENV)/.installed
 
-$(VENV)/.installed: pyproject.toml
+$(VENV)/.installed: pyproject.toml requirements.lock
 	@test -n "$(PYTHON)" || { echo "Python 3.11 not found: install it, or run make PYTHON=/path/to/python3.11"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	$(BIN)/python -m pip install --quiet -r requirements.lock
+	$(BIN)/python -m pip install --quiet --no-deps -e .
 	@touch $@
+
+# Re-resolve requirements.lock: the newest versions pyproject.toml allows, installed into a
+# scratch environment and frozen. Re-run the notebooks after it (make notebooks).
+EXTRAS := notebooks,app,teach,dev
+lock:
+	rm -rf build/lock-venv && $(PYTHON) -m venv build/lock-venv
+	build/lock-venv/bin/python -m pip install --quiet ".[$(EXTRAS)]"
+	{ sed -n '1,2p' requirements.lock; build/lock-venv/bin/python -m pip freeze --exclude siamese-lib; } > requirements.lock.tmp
+	mv requirements.lock.tmp requirements.lock && rm -rf build/lock-venv
+
+# The library's tests at the lowest versions pyproject.toml allows (tools/minimums.py reads
+# them), in a scratch environment: the check behind its lower bounds.
+minimums:
+	rm -rf build/min-venv && $(PYTHON) -m venv build/min-venv
+	build/min-venv/bin/python -m pip install --quiet $$($(PYTHON) tools/minimums.py) pytest
+	build/min-venv/bin/python -m pip install --quiet --no-deps -e .
+	build/min-venv/bin/python -m pytest -p no:cacheprovider $$($(PYTHON) tools/minimums.py --tests)
+	rm -rf build/min-venv
 
 # --allow-root only where you are root (containers, CI); JupyterLab refuses root otherwise.
 ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
@@ -41,26 +61,28 @@ unit: setup
 quick: setup
 	$(BIN)/python -m pytest tests -m "not slow and not browser"
 
-# The notebooks save their figures into a temporary folder here, so figures/ stays as committed.
+# The notebooks save their figures and models into temporary folders here, so figures/ stays as
+# committed and models/ as you left it (notebook 05 loads the model notebook 04 saved).
 nbval: setup
 ifneq ($(NOTEBOOKS),)
-	@figures=$$(mktemp -d); \
-	SIAMESE_FIGURES_DIR=$$figures $(BIN)/python -m pytest --nbval-lax --nbval-current-env \
-		--nbval-sanitize-with notebooks/nbval_sanitize.cfg $(NOTEBOOKS); \
-	status=$$?; rm -rf $$figures; exit $$status
+	@figures=$$(mktemp -d); models=$$(mktemp -d); \
+	SIAMESE_FIGURES_DIR=$$figures SIAMESE_MODELS_DIR=$$models $(BIN)/python -m pytest \
+		--nbval-lax --nbval-current-env --nbval-sanitize-with notebooks/nbval_sanitize.cfg \
+		$(NOTEBOOKS); \
+	status=$$?; rm -rf $$figures $$models; exit $$status
 else
 	@echo "nbval: no notebooks yet"
 endif
 
 # Re-execute every notebook in place: refreshes outputs, figures/ and models/.
 notebooks: setup
-	$(BIN)/python -m siamese_lib.navigation
+	$(BIN)/python -m tools.navigation
 	$(BIN)/jupyter nbconvert --to notebook --execute --inplace \
 		--ExecutePreprocessor.kernel_name=python3 --ExecutePreprocessor.timeout=1200 \
 		--ExecutePreprocessor.record_timing=False $(NOTEBOOKS)
 	$(BIN)/jupyter nbconvert --to notebook --inplace --coalesce-streams $(NOTEBOOKS)
 
-# Retrain the models shipped in models/pretrained/ (about 9 minutes on 2 CPU cores;
+# Retrain the models shipped in siamese_lib/data/pretrained/ (about 9 minutes on 2 CPU cores;
 # `python -m siamese_lib.pretrained cnn` retrains one).
 models: setup
 	$(BIN)/python -m siamese_lib.pretrained
@@ -70,6 +92,14 @@ APP_PORT ?= 8866
 app: setup
 	$(BIN)/voila notebooks/05_compare_pairs.ipynb --port=$(APP_PORT) --Voila.ip=127.0.0.1 \
 		--no-browser --strip_sources=True
+
+# The installable package, with the data and pretrained models inside it.
+wheel: setup
+	rm -rf dist && $(BIN)/python -m pip wheel --quiet --no-deps -w dist .
+
+# Install that wheel into a fresh environment outside the repository and use it there.
+wheel-test: wheel
+	tools/wheel_check.sh dist/siamese_lib-*.whl $(PYTHON)
 
 # Every benchmark runs; the target fails if any prints a FAIL.
 bench: setup
@@ -83,12 +113,12 @@ bench: setup
 # Student versions (solutions and their outputs removed, nbgrader metadata kept) in
 # build/student/; the teacher versions in notebooks/ stay as they are.
 student: setup
-	$(BIN)/python -m siamese_lib.student_build --out build/student
+	$(BIN)/python -m tools.student_build --out build/student
 
 # Slides from the notebooks (reveal.js, no network needed: open build/slides/index.html).
-# Live slides: the RISE button in `make lab`. Slide types: python -m siamese_lib.slides mark
+# Live slides: the RISE button in `make lab`. Slide types: python -m tools.slides mark
 slides: setup
-	$(BIN)/python -m siamese_lib.slides build --out build/slides
+	$(BIN)/python -m tools.slides build --out build/slides
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

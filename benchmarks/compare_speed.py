@@ -10,7 +10,6 @@ under 15 ms median on 2 CPU cores (printed as PASS / FAIL).
 import os
 import sys
 import time
-from pathlib import Path
 
 sys.path.insert(0, os.path.dirname(__file__))
 from measure import median_ms  # noqa: E402
@@ -21,7 +20,7 @@ from siamese_lib.widgets import compare_digits  # noqa: E402
 
 TARGET_MS = 15.0
 REPEATS = 200
-SAMPLES = Path(__file__).resolve().parent.parent / "data" / "samples"
+SAMPLES = sl.places.shipped("samples")
 
 
 def main():

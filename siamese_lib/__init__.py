@@ -16,7 +16,7 @@ with quiet_native_stderr():  # TensorFlow's start-up lines (see quiet.py)
 
     _tf.config.list_physical_devices()
 
-from . import omniglot, recipes  # noqa: E402
+from . import omniglot, places, recipes  # noqa: E402
 from .class_batches import ClassBatches, random_affine  # noqa: E402
 from .errors import DataFileError, ImageFileError, ModelFileError, SiameseLibError  # noqa: E402
 from .evaluation import (  # noqa: E402
@@ -137,6 +137,7 @@ __all__ = [
     "pairwise_distances",
     "pca_2d",
     "pixel_distances",
+    "places",
     "plotting",
     "preprocess_digit",
     "random_affine",

@@ -1,7 +1,7 @@
 """Loading MNIST (or any MNIST-style IDX data set) without the internet.
 
-The project ships the four original IDX files in `data/mnist/` (see its README for the
-credit and licence), so `load_mnist()` works offline. Explained in notebooks/01_mnist.ipynb.
+The project ships the four original IDX files in `siamese_lib/data/mnist/` (see its README for
+the credit and licence), so `load_mnist()` works offline. Explained in notebooks/01_mnist.ipynb.
 
 IDX format (big-endian): a 4-byte magic number (0x00000801 labels, 0x00000803 images), one
 4-byte count per dimension, then the uint8 values.
@@ -18,9 +18,10 @@ import numpy as np
 
 from .checksums import check_sum, read_sums
 from .errors import DataFileError
+from .places import restore_hint, shipped
 
-SHIPPED_MNIST_DIR = Path(__file__).resolve().parent.parent / "data" / "mnist"
-RESTORE = "`git checkout data/mnist`"
+SHIPPED_MNIST_DIR = shipped("mnist")
+RESTORE = restore_hint("mnist")
 
 IDX_NAMES = {
     "train_images": "train-images-idx3-ubyte",
@@ -46,7 +47,7 @@ def load_mnist(
         path: a folder holding the four standard IDX files (`train-images-idx3-ubyte`,
             `train-labels-idx1-ubyte`, `t10k-images-idx3-ubyte`, `t10k-labels-idx1-ubyte`),
             each plain or `.gz`. Fashion-MNIST, or your own IDX set, works unchanged.
-            `None` reads the copy shipped in `data/mnist/` and always verifies its
+            `None` reads the copy shipped in `siamese_lib/data/mnist/` and always verifies its
             `SHA256SUMS`. A given folder is verified when it holds a `SHA256SUMS` file.
         source: `"files"` (default) reads IDX files as above; `"keras"` downloads through
             `keras.datasets.mnist` instead (needs the internet).
@@ -64,7 +65,7 @@ def load_mnist(
     if not folder.is_dir():
         raise DataFileError(
             f"MNIST folder not found: {folder}. Pass path= a folder holding the four IDX "
-            "files, or restore the shipped copy with `git checkout data/mnist`."
+            f"files, or restore the shipped copy with {RESTORE}."
         )
     expected_sums = read_sums(folder, required=path is None, restore=RESTORE)
     arrays = {}
@@ -124,7 +125,7 @@ def _read_bytes(file: Path) -> bytes:
     except (EOFError, OSError, zlib.error) as error:
         raise DataFileError(
             f"Corrupt or truncated gzip file: {file} ({error}). Replace it with a fresh copy "
-            "(for the shipped MNIST: `git checkout data/mnist`)."
+            f"(for the shipped MNIST: {RESTORE})."
         ) from error
 
 

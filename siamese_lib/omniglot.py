@@ -1,7 +1,8 @@
 """Omniglot: handwritten characters of 50 alphabets, the benchmark made for one-shot learning.
 
 The project ships the authors' two "minimal" background sets and the 20 official one-shot runs
-in `data/omniglot/` (MIT licence, see its README), read straight from their zip files.
+in `siamese_lib/data/omniglot/` (MIT licence, see its README), read straight from their zip
+files.
 
     background = load_background(size=28)          # 4,840 images of 242 characters, 8 alphabets
     runs = load_one_shot_runs(size=28)             # the 20 official 20-way one-shot runs
@@ -30,12 +31,13 @@ from PIL import Image
 from .checksums import check_sum, read_sums
 from .errors import DataFileError
 from .one_shot import OneShotRun
+from .places import restore_hint, shipped
 
-SHIPPED_OMNIGLOT_DIR = Path(__file__).resolve().parent.parent / "data" / "omniglot"
+SHIPPED_OMNIGLOT_DIR = shipped("omniglot")
 BACKGROUND_ZIPS = ("images_background_small1.zip", "images_background_small2.zip")
 RUNS_ZIP = "all_runs.zip"
 ORIGINAL_SIZE = 105
-RESTORE_COMMAND = "`git checkout data/omniglot`"
+RESTORE_COMMAND = restore_hint("omniglot")
 RESTORE = f"restore the shipped copy with {RESTORE_COMMAND}"
 
 

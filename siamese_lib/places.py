@@ -27,6 +27,13 @@ def shipped(*parts: str) -> Path:
     return Path(str(files("siamese_lib").joinpath("data", *parts)))
 
 
+def restore_hint(name: str) -> str:
+    """How to get a damaged or missing shipped data folder back, e.g. `restore_hint("mnist")`."""
+    if source_checkout() is not None:
+        return f"`git checkout siamese_lib/data/{name}`"
+    return "`pip install --force-reinstall --no-deps siamese-lib` (or the wheel you installed)"
+
+
 def source_checkout() -> Path | None:
     """The repository's root when the library runs from a source checkout, else None."""
     root = Path(__file__).resolve().parent.parent

@@ -15,11 +15,12 @@ from matplotlib.figure import Figure
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
 
 from .atomic import atomic_path
+from .places import figures_dir
 
-# The project's figures/, unless SIAMESE_FIGURES_DIR names another folder (`make nbval` points it
-# at a temporary one, so that re-running the notebooks under nbval leaves figures/ untouched).
-FIGURES_DIR = Path(os.environ.get("SIAMESE_FIGURES_DIR")
-                   or Path(__file__).resolve().parent.parent / "figures")
+# The repository's figures/ (./figures outside a source checkout), unless SIAMESE_FIGURES_DIR
+# names another folder: `make nbval` points it at a temporary one, so that re-running the
+# notebooks under nbval leaves figures/ untouched. See siamese_lib.places.
+FIGURES_DIR = figures_dir()
 
 
 def save_fig(fig: Figure, name: str, *, folder: str | os.PathLike = FIGURES_DIR,

@@ -3,9 +3,9 @@
     make models        # = python -m siamese_lib.pretrained: retrain both and overwrite them
     .venv/bin/python -m siamese_lib.pretrained cnn      # just one
 
-`models/pretrained/mlp_blog_recipe.keras` is the blog's recipe (notebook 04) and
-`models/pretrained/cnn.keras` the CNN recipe (notebook 06), both from
-`siamese_lib.recipes.train_recipe` with seed 0; `models/pretrained/omniglot.keras` is the
+They ship inside the package, in `siamese_lib/data/pretrained/`: `mlp_blog_recipe.keras` is the
+blog's recipe (notebook 04) and `cnn.keras` the CNN recipe (notebook 06), both from
+`siamese_lib.recipes.train_recipe` with seed 0; `omniglot.keras` is the
 Omniglot recipe (notebook 07, `siamese_lib.recipes.train_omniglot`, seed 0), whose card gives
 its accuracy on the 20 official one-shot runs. The `.json` card beside each states its test
 pair accuracy on the 10,000 test pairs of `evaluate_pairs(..., seed=1)`, its threshold, and
@@ -29,6 +29,7 @@ from .mnist import load_mnist
 from .model import base_network_of
 from .one_shot import embedding_distances, one_shot_accuracy
 from .persistence import load_model, save_model
+from .places import models_dir, shipped
 from .recipes import (
     OMNIGLOT_RECIPE,
     OMNIGLOT_SIZE,
@@ -38,8 +39,8 @@ from .recipes import (
     train_recipe,
 )
 
-MODELS_DIR = Path(__file__).resolve().parent.parent / "models"
-PRETRAINED_DIR = MODELS_DIR / "pretrained"
+MODELS_DIR = models_dir()  # your own models (see siamese_lib.places)
+PRETRAINED_DIR = shipped("pretrained")
 NAME = "mlp_blog_recipe"
 VALIDATION_SIZE = 5_000  # the CNN holds out the last 5,000 training images to calibrate on
 
@@ -54,7 +55,7 @@ def model_card(name: str = NAME) -> dict:
 
 
 def load_tutorial_model(name: str = NAME) -> tuple[keras.Model, Path]:
-    """The model you trained in the notebooks (`models/<name>.keras`), else the shipped one.
+    """The model you trained in the notebooks (`<models_dir()>/<name>.keras`), else the shipped one.
 
     Returns:
         `(model, path)`: the loaded model and the file it came from.
@@ -65,7 +66,8 @@ def load_tutorial_model(name: str = NAME) -> tuple[keras.Model, Path]:
 
 
 def make_pretrained(name: str = NAME) -> dict:
-    """Train a shipped model's recipe, save it into models/pretrained/, and write its card."""
+    """Train a shipped model's recipe, save it into siamese_lib/data/pretrained/, and write its
+    card (run from a source checkout: an installed package is not written into)."""
     recipe = SHIPPED[name]
     if recipe == "omniglot":
         return _save(name, *_train_omniglot_card())
@@ -139,7 +141,7 @@ def _when_and_where(seconds: float) -> dict:
 
 
 def _save(name: str, model: keras.Model, card: dict) -> dict:
-    """Save a model and its card into models/pretrained/, both atomically."""
+    """Save a model and its card into siamese_lib/data/pretrained/, both atomically."""
     save_model(model, PRETRAINED_DIR / f"{name}.keras")
     with atomic_path(PRETRAINED_DIR / f"{name}.json") as tmp:
         tmp.write_text(json.dumps(card, indent=2) + "\n")

@@ -1,7 +1,8 @@
 """Who wrote each MNIST test digit: the NIST series and writer, from QMNIST's labels.
 
 QMNIST (Yadav & Bottou 2019) traced every MNIST digit to the NIST form it came from. The
-project ships its test-set labels in `data/qmnist/` (see its README for credit and licence).
+project ships its test-set labels in `siamese_lib/data/qmnist/` (see its README for credit and
+licence).
 Explained in notebooks/04_training.ipynb, section 6.
 """
 
@@ -17,9 +18,10 @@ import numpy as np
 
 from .checksums import check_sum, read_sums
 from .errors import DataFileError
+from .places import restore_hint, shipped
 
-SHIPPED_QMNIST_DIR = Path(__file__).resolve().parent.parent / "data" / "qmnist"
-RESTORE = "`git checkout data/qmnist`"
+SHIPPED_QMNIST_DIR = shipped("qmnist")
+RESTORE = restore_hint("qmnist")
 TEST_LABELS = "qmnist-test-labels.tsv.gz"
 MNIST_TEST_SIZE = 10_000
 SERIES_WRITERS = {0: "Census Bureau employees", 1: "Census Bureau employees",

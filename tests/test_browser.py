@@ -16,12 +16,14 @@ from pathlib import Path
 
 import pytest
 
+import siamese_lib as sl
+
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOK = ROOT / "notebooks" / "05_compare_pairs.ipynb"
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                   "--disable-component-update", "--disable-sync"]
-SAMPLE = ROOT / "data" / "samples" / "photo_3.jpg"
+SAMPLE = sl.places.shipped("samples") / "photo_3.jpg"
 
 pytestmark = pytest.mark.browser
 if not Path(CHROMIUM).exists():
@@ -101,10 +103,14 @@ def browser():
 def notebook_copy():
     """A throwaway copy beside the original, so that autosave never touches the real one."""
     copy = NOTEBOOK.with_name(f"_browser_test_{uuid.uuid4().hex[:8]}.ipynb")
+    checkpoints = copy.parent / ".ipynb_checkpoints"
+    had_checkpoints = checkpoints.exists()  # the user's own JupyterLab checkpoints stay
     shutil.copy(NOTEBOOK, copy)
     yield copy
     copy.unlink(missing_ok=True)
-    shutil.rmtree(copy.parent / ".ipynb_checkpoints", ignore_errors=True)
+    (checkpoints / f"{copy.stem}-checkpoint.ipynb").unlink(missing_ok=True)
+    if not had_checkpoints and checkpoints.is_dir() and not any(checkpoints.iterdir()):
+        checkpoints.rmdir()
 
 
 def as_root_flag() -> list[str]:

@@ -148,7 +148,7 @@ def test_checksum_mismatch_names_file(tmp_path):
 
 
 def test_shipped_sums_are_the_readme_sums():
-    """data/mnist/SHA256SUMS is the one published with the offline copy."""
+    """siamese_lib/data/mnist/SHA256SUMS is the one published with the offline copy."""
     sums = (SHIPPED_MNIST_DIR / "SHA256SUMS").read_text()
     assert "ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db  " \
            "train-images-idx3-ubyte" in sums

@@ -2,7 +2,7 @@
 
 import nbformat
 
-from siamese_lib import navigation
+from tools import navigation
 
 
 def _notebook(folder, name, title):

@@ -11,7 +11,7 @@ import nbformat
 import pytest
 
 import siamese_lib as sl
-from siamese_lib.navigation import notebook_paths
+from tools.navigation import notebook_paths
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = notebook_paths(ROOT / "notebooks")

@@ -10,7 +10,7 @@ from PIL import Image
 import siamese_lib as sl
 from siamese_lib.preprocessing import preprocess_digit
 
-SAMPLES = Path(__file__).resolve().parent.parent / "data" / "samples"
+SAMPLES = sl.places.shipped("samples")
 
 
 def png_bytes(image: Image.Image, **save_args) -> bytes:

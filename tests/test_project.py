@@ -13,33 +13,70 @@ def _pyproject():
     return tomllib.loads((ROOT / "pyproject.toml").read_text())
 
 
-def _environment_pip_packages():
-    """The `- pip:` entries of environment.yml (a two-level list: no YAML library needed)."""
-    lines = (ROOT / "environment.yml").read_text().splitlines()
-    start = next(k for k, line in enumerate(lines) if line.strip() == "- pip:")
-    packages = []
-    for line in lines[start + 1:]:
-        match = re.match(r"^\s{6,}- (\S+)\s*$", line)
-        if not match:
-            break
-        packages.append(match.group(1))
-    return packages
+def _name(requirement: str) -> str:
+    """A requirement's distribution name, normalised (PEP 503)."""
+    return re.sub(r"[-_.]+", "-", re.split(r"[<>=!~\[ ]", requirement)[0]).lower()
 
 
-def test_environment_yml_lists_the_same_packages_as_pyproject():
+def _declared() -> list[str]:
     project = _pyproject()["project"]
-    wanted = project["dependencies"] + project["optional-dependencies"]["dev"]
-    assert sorted(_environment_pip_packages()) == sorted(wanted)
-    assert "python=3.11" in (ROOT / "environment.yml").read_text()
+    return project["dependencies"] + [d for extra in project["optional-dependencies"].values()
+                                      for d in extra]
+
+
+def test_environment_yml_installs_the_lock_not_a_list_of_its_own():
+    text = (ROOT / "environment.yml").read_text()
+    assert "python=3.11" in text and "- -r requirements.lock" in text
+    assert not re.search(r"^\s{6,}- [A-Za-z]", text, re.M)  # no pip package listed by hand
+
+
+def test_lock_pins_every_declared_package_within_its_bounds():
+    from packaging.requirements import Requirement
+
+    pins = {}
+    for line in (ROOT / "requirements.lock").read_text().splitlines():
+        if line and not line.startswith("#"):
+            name, version = line.split("==")
+            pins[_name(name)] = version
+    assert "siamese-lib" not in pins
+    for declared in _declared():
+        requirement = Requirement(declared)
+        assert _name(requirement.name) in pins, f"{requirement.name} is not in requirements.lock"
+        assert requirement.specifier.contains(pins[_name(requirement.name)]), declared
 
 
 def test_required_packages_are_declared():
     project = _pyproject()["project"]
-    names = {re.split(r"[<>=!~\[]", d)[0] for d in project["dependencies"]}
-    assert names == {"tensorflow", "numpy", "pillow", "matplotlib", "jupyterlab", "ipywidgets",
-                     "anywidget", "voila", "nbconvert", "jupyterlab-rise"}
-    dev = {re.split(r"[<>=!~\[]", d)[0] for d in project["optional-dependencies"]["dev"]}
-    assert dev == {"pytest", "nbval", "ruff", "playwright", "nbgrader"}
+    extras = project["optional-dependencies"]
+    assert {_name(d) for d in project["dependencies"]} == {"tensorflow", "keras", "numpy",
+                                                           "pillow"}
+    assert {_name(d) for d in extras["notebooks"]} == {
+        "matplotlib", "ipywidgets", "anywidget", "jupyterlab", "jupyterlab-rise"}
+    assert {_name(d) for d in extras["app"]} == {"voila"}
+    assert {_name(d) for d in extras["teach"]} == {"nbconvert", "nbgrader"}
+    assert {_name(d) for d in extras["dev"]} == {"pytest", "nbval", "ruff", "playwright"}
+
+
+def test_the_library_imports_only_what_it_declares():
+    """Every third-party import of siamese_lib/ is a runtime dependency, or, in the modules
+    that draw or show widgets, a package of the `notebooks` extra."""
+    import ast
+    import sys
+
+    runtime = {"tensorflow", "keras", "numpy", "PIL"}
+    display = {"matplotlib", "ipywidgets", "anywidget", "traitlets"}  # traitlets: ipywidgets'
+    display_modules = {"plotting.py", "widgets.py", "one_shot_widget.py"}
+    for source in sorted((ROOT / "siamese_lib").glob("*.py")):
+        imported = set()
+        for node in ast.walk(ast.parse(source.read_text())):
+            if isinstance(node, ast.Import):
+                imported |= {alias.name.split(".")[0] for alias in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.level == 0:
+                imported.add(node.module.split(".")[0])
+        third_party = {m for m in imported
+                       if m not in sys.stdlib_module_names and m not in ("siamese_lib",)}
+        allowed = runtime | (display if source.name in display_modules else set())
+        assert third_party <= allowed, f"{source.name} imports {sorted(third_party - allowed)}"
 
 
 def test_readme_shows_the_two_commands_first():
@@ -52,7 +89,8 @@ def test_makefile_targets_use_the_venv():
     makefile = (ROOT / "Makefile").read_text()
     for target in ("setup:", "lab: setup", "test:", "unit: setup", "nbval: setup", "lint: setup"):
         assert target in makefile
-    assert 'pip install --quiet -e ".[dev]"' in makefile
+    assert "pip install --quiet -r requirements.lock" in makefile
+    assert "pip install --quiet --no-deps -e ." in makefile
     assert "--ServerApp.ip=127.0.0.1 --ServerApp.root_dir=notebooks" in makefile
     assert "--nbval-lax --nbval-current-env" in makefile
 
@@ -61,18 +99,21 @@ def test_ci_runs_make_test():
     ci = (ROOT / ".ci" / "run").read_text()
     assert "make test" in ci and "set -euo pipefail" in ci
     assert "apt-get install -y chromium" in ci  # the browser tests must run under CI
+    assert "git status --porcelain" in ci and "make wheel-test" in ci
+    workflow = (ROOT / ".github" / "workflows" / "ci.yml").read_text()
+    assert "bash .ci/run" in workflow and "make minimums" in workflow
 
 
 def test_data_is_credited_with_its_licence():
-    for readme in (ROOT / "README.md", ROOT / "data" / "mnist" / "README.md"):
+    for readme in (ROOT / "README.md", sl.places.shipped("mnist", "README.md")):
         text = readme.read_text()
         for credit in ("LeCun", "Cortes", "Burges", "CC BY-SA 3.0"):
             assert credit in text, f"{readme} lacks {credit}"
-    for readme in (ROOT / "README.md", ROOT / "data" / "omniglot" / "README.md"):
+    for readme in (ROOT / "README.md", sl.places.shipped("omniglot", "README.md")):
         text = readme.read_text()
         for credit in ("Lake", "Salakhutdinov", "Tenenbaum", "MIT"):
             assert credit in text, f"{readme} lacks {credit}"
-    assert (ROOT / "data" / "omniglot" / "LICENSE").read_text().startswith("The MIT License")
+    assert sl.places.shipped("omniglot", "LICENSE").read_text().startswith("The MIT License")
 
 
 def test_public_api_is_exported():

@@ -14,8 +14,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from siamese_lib import slides
-from siamese_lib.navigation import notebook_paths, title_of
+from tools import slides
+from tools.navigation import notebook_paths, title_of
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOK = ROOT / "notebooks" / "02_siamese_networks.ipynb"

@@ -1,4 +1,4 @@
-"""Student versions (siamese_lib.student_build): nbgrader regions, outputs, autograded checks.
+"""Student versions (tools.student_build): nbgrader regions, outputs, autograded checks.
 
 Synthetic notebooks test the builder; the real notebooks are built into tmp_path and checked;
 each autograded check runs, right after its notebook's Setup cell, against the teacher's
@@ -16,8 +16,8 @@ from jupyter_client import KernelManager
 from jupyter_client.kernelspec import KernelSpec, KernelSpecManager
 from nbclient import NotebookClient
 
-from siamese_lib.navigation import NOTEBOOKS_DIR, notebook_paths
-from siamese_lib.student_build import (
+from tools.navigation import NOTEBOOKS_DIR, notebook_paths
+from tools.student_build import (
     INSTALL_HINT,
     NotebookConventionError,
     NotebookFileError,

@@ -3,7 +3,6 @@
 import base64
 import datetime
 import io
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -13,7 +12,7 @@ import siamese_lib as sl
 from siamese_lib import widgets
 from siamese_lib.pretrained import PRETRAINED_DIR, load_tutorial_model, model_card
 
-SAMPLES = Path(__file__).resolve().parent.parent / "data" / "samples"
+SAMPLES = sl.places.shipped("samples")
 
 
 @pytest.fixture(scope="module")

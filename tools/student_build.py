@@ -1,7 +1,7 @@
 """Student versions of the notebooks, made with nbgrader's own preprocessors.
 
     make student                                     # every notebooks/NN_*.ipynb -> build/student/
-    python -m siamese_lib.student_build [--out DIR] [notebooks...]
+    python -m tools.student_build [--out DIR] [notebooks...]
 
 The notebooks in notebooks/ are the teacher versions: solutions in, executed, tested by nbval.
 They are also nbgrader source notebooks, so a teacher can run nbgrader as usual (put them in
@@ -50,8 +50,8 @@ What the student build does with each kind of cell:
 The student versions read ../data, ../models and ../benchmarks like the teacher versions: to run
 one, put it in the notebooks/ folder of a clone of the project.
 
-`is_exercise_cell` says which cells belong to an exercise (siamese_lib.slides skips them too), and
-`read_notebook` reads a notebook file with an error that names it (siamese_lib.slides uses it as
+`is_exercise_cell` says which cells belong to an exercise (tools.slides skips them too), and
+`read_notebook` reads a notebook file with an error that names it (tools.slides uses it as
 well). nbgrader is a dev extra: it is imported only when a student version is made.
 """
 
@@ -70,9 +70,9 @@ from pathlib import Path
 import nbformat
 from nbformat import NotebookNode
 
-from .atomic import atomic_path
-from .errors import SiameseLibError
-from .navigation import NOTEBOOKS_DIR, notebook_paths
+from siamese_lib.atomic import atomic_path
+from siamese_lib.errors import SiameseLibError
+from tools.navigation import NOTEBOOKS_DIR, notebook_paths
 
 STUDENT_DIR = NOTEBOOKS_DIR.parent / "build" / "student"
 SOLUTION_TAG, CHECK_TAG, NOTE_TAG = "solution", "autograder", "solution-note"
@@ -252,7 +252,7 @@ def validate_teacher(nb: NotebookNode, name: str) -> None:
         problems.append(f"nbgrader metadata: {str(error).splitlines()[0]}")
     if problems:
         raise NotebookConventionError(
-            f"{name} breaks the exercise convention (see siamese_lib/student_build.py):\n  "
+            f"{name} breaks the exercise convention (see tools/student_build.py):\n  "
             + "\n  ".join(problems))
 
 

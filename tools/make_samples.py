@@ -1,19 +1,18 @@
-"""Make the sample files in this folder (run from the repository root:
-`.venv/bin/python data/samples/make_samples.py`).
+"""Make the sample files shipped in siamese_lib/data/samples/ (run from the repository root:
+`.venv/bin/python tools/make_samples.py`).
 
 All are synthetic, made from MNIST test digits, so that notebook 05 and the tests have files
 of every awkward kind to upload. None is a real photo.
 """
 
 import io
-from pathlib import Path
 
 import numpy as np
 from PIL import Image
 
 import siamese_lib as sl
 
-HERE = Path(__file__).resolve().parent
+HERE = sl.places.shipped("samples")
 
 
 def upscale(image: np.ndarray, side: int) -> np.ndarray:

@@ -1,7 +1,7 @@
 """Slides from the notebooks themselves: live in JupyterLab (RISE), or built with reveal.js.
 
-    python -m siamese_lib.slides mark [notebooks...]   # write slide types into the notebooks
-    python -m siamese_lib.slides build [--out build/slides] [notebooks...]   # HTML slides
+    python -m tools.slides mark [notebooks...]   # write slide types into the notebooks
+    python -m tools.slides build [--out build/slides] [notebooks...]   # HTML slides
 
 Both default to every numbered notebook in notebooks/. `mark` writes each cell's
 `metadata.slideshow.slide_type`, which RISE for JupyterLab (`jupyterlab-rise`, the
@@ -53,10 +53,10 @@ from pathlib import Path
 
 import nbformat
 
-from .atomic import atomic_path
-from .errors import SiameseLibError
-from .navigation import NOTEBOOKS_DIR, notebook_paths, title_of
-from .student_build import is_exercise_cell, read_notebook, read_notebook_json
+from siamese_lib.atomic import atomic_path
+from siamese_lib.errors import SiameseLibError
+from tools.navigation import NOTEBOOKS_DIR, notebook_paths, title_of
+from tools.student_build import is_exercise_cell, read_notebook, read_notebook_json
 
 ROOT = NOTEBOOKS_DIR.parent
 ASSETS_DIR = ROOT / "docs" / "slides"

@@ -2,8 +2,8 @@
 
 Generated, so they never go stale (after jakevdp's PythonDataScienceHandbook):
 
-    python -m siamese_lib.navigation           # rewrite the links in notebooks/NN_*.ipynb
-    python -m siamese_lib.navigation --check   # exit 1 if any link is out of date
+    python -m tools.navigation           # rewrite the links in notebooks/NN_*.ipynb
+    python -m tools.navigation --check   # exit 1 if any link is out of date
 
 The links live in two markdown cells tagged `navigation`, the first and the last cell of each
 notebook; the title comes from the notebook's first `# ` heading.
@@ -18,7 +18,7 @@ from pathlib import Path
 
 import nbformat
 
-from .atomic import atomic_path
+from siamese_lib.atomic import atomic_path
 
 NOTEBOOKS_DIR = Path(__file__).resolve().parent.parent / "notebooks"
 CONTENTS_LINK = "[Contents](../README.md#the-notebooks)"
@@ -52,7 +52,7 @@ def navigation_line(paths: list[Path], titles: list[str], index: int) -> str:
 
 
 def _nav_cell(text: str, position: str) -> nbformat.NotebookNode:
-    # never a slide: `python -m siamese_lib.slides mark` would give it "skip" too
+    # never a slide: `python -m tools.slides mark` would give it "skip" too
     cell = nbformat.v4.new_markdown_cell(
         text, metadata={"slideshow": {"slide_type": "skip"}, "tags": [TAG]})
     cell.id = f"navigation-{position}"

@@ -1,0 +1,1 @@
+"""Maintenance and teaching tools of the repository (not part of the installed library)."""
