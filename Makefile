@@ -95,7 +95,7 @@ app: setup
 
 # The installable package, with the data and pretrained models inside it.
 wheel: setup
-	rm -rf dist && $(BIN)/python -m pip wheel --quiet --no-deps -w dist .
+	rm -rf dist build/lib build/bdist.* && $(BIN)/python -m pip wheel --quiet --no-deps -w dist .
 
 # Install that wheel into a fresh environment outside the repository and use it there.
 wheel-test: wheel

@@ -14,7 +14,7 @@ import numpy as np
 
 import siamese_lib as sl
 from siamese_lib import recipes
-from siamese_lib.evaluation import embed
+from siamese_lib.embeddings import embed
 from siamese_lib.pretrained import VALIDATION_SIZE
 
 sys.path.insert(0, os.path.dirname(__file__))
@@ -33,9 +33,10 @@ def measure(seed, x_all, y_all, x_test, y_test):
     validation = sl.evaluate_pairs(model, x_val, y_val, seed=2)
     threshold, _ = sl.calibrate_threshold(validation.distances, validation.labels)
     full_index = embed(model, x_all)  # training images first, then the validation ones
-    best_k, _ = sl.choose_k(full_index[-VALIDATION_SIZE:], y_val,
-                            full_index[:-VALIDATION_SIZE], y_train)
-    predicted = sl.knn_classify(embed(model, x_test), full_index, y_all, k=best_k)
+    best_k, _ = sl.choose_k(full_index[-VALIDATION_SIZE:], query_labels=y_val,
+                            references=full_index[:-VALIDATION_SIZE], reference_labels=y_train)
+    predicted = sl.knn_classify(embed(model, x_test), references=full_index,
+                                reference_labels=y_all, k=best_k)
     return {
         "seed": seed, "seconds": seconds, "threshold": threshold, "k": best_k,
         "at 0.5": sl.evaluate_pairs(model, x_test, y_test, seed=1).accuracy,

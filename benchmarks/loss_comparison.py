@@ -68,7 +68,7 @@ def omniglot_run(loss_name, seed, background, runs):
     model, _ = recipes.train_omniglot(background, loss=loss_name, epochs=OMNIGLOT_EPOCHS[loss_name],
                                       seed=seed, verbose=0)
     seconds = time.perf_counter() - start
-    accuracy, _ = sl.one_shot_accuracy(runs, sl.embedding_distances(sl.base_network_of(model)))
+    accuracy, _ = sl.one_shot_accuracy(runs, sl.embedding_distances(model.base_network))
     return {"one_shot": accuracy, "seconds": seconds}
 
 

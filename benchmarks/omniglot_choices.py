@@ -51,7 +51,7 @@ def pairs_run(train, seed):
     """Notebook 06's recipe, on Omniglot characters instead of digits."""
     model, _ = recipes.train_recipe("cnn", train.images, train.characters, epochs=10,
                                     pairs_per_epoch=30_000, seed=seed, verbose=0)
-    return sl.base_network_of(model)
+    return model.base_network
 
 
 def main():
@@ -75,7 +75,7 @@ def main():
             base = pairs_run(train, args.seed)
         else:
             model, _ = recipes.train_omniglot(train, seed=args.seed, verbose=0, **arguments)
-            base = sl.base_network_of(model)
+            base = model.base_network
         seconds = time.perf_counter() - start
         _, per_episode = sl.one_shot_accuracy(episodes, sl.embedding_distances(base))
         accuracy, half_width = sl.mean_with_interval(per_episode)

@@ -34,7 +34,7 @@ def main():
     parser.add_argument("--save", action="store_true", help=f"write {RESULTS.name}")
     args = parser.parse_args()
     runs = omniglot.load_one_shot_runs(size=recipes.OMNIGLOT_SIZE)
-    mnist_cnn = sl.base_network_of(sl.load_model(PRETRAINED_DIR / "cnn.keras"))
+    mnist_cnn = sl.load_model(PRETRAINED_DIR / "cnn.keras").base_network
     rows = [
         ("raw pixels, 28x28", sl.one_shot_accuracy(runs, sl.pixel_distances)[0], None),
         ("Modified Hausdorff Distance, 105x105 (no training)",
@@ -48,7 +48,7 @@ def main():
         start = time.perf_counter()
         model, _ = recipes.train_omniglot(background, seed=seed, verbose=0)
         seconds = time.perf_counter() - start
-        accuracy, _ = sl.one_shot_accuracy(runs, sl.embedding_distances(sl.base_network_of(model)))
+        accuracy, _ = sl.one_shot_accuracy(runs, sl.embedding_distances(model.base_network))
         rows.append((f"Omniglot Siamese network, seed {seed}", accuracy, seconds))
     measured = time.strftime("%Y-%m-%d")
     print(f"Measured {measured}; the 20 official 20-way one-shot runs (chance 0.05):\n")

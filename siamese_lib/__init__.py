@@ -18,24 +18,8 @@ with quiet_native_stderr():  # TensorFlow's start-up lines (see quiet.py)
 
 from . import omniglot, places, recipes  # noqa: E402
 from .class_batches import ClassBatches, random_affine  # noqa: E402
+from .embeddings import embed, explained_variance, pca_2d  # noqa: E402
 from .errors import DataFileError, ImageFileError, ModelFileError, SiameseLibError  # noqa: E402
-from .evaluation import (  # noqa: E402
-    PairEvaluation,
-    accuracy_vs_threshold,
-    auc,
-    calibrate_threshold,
-    choose_k,
-    embed,
-    evaluate_pairs,
-    explained_variance,
-    hardest_pairs,
-    knn_classify,
-    majority_vote,
-    nearest_neighbours,
-    pair_distances,
-    pca_2d,
-    roc_curve,
-)
 from .image_files import export_image_folder, load_digit_image, load_image_folder  # noqa: E402
 from .losses import (  # noqa: E402
     BatchContrastiveLoss,
@@ -48,14 +32,8 @@ from .losses import (  # noqa: E402
     pairwise_distances,
 )
 from .mnist import load_mnist, write_idx  # noqa: E402
-from .model import (  # noqa: E402
-    PairDistance,
-    base_network_of,
-    build_base_network,
-    build_pseudo_siamese,
-    build_siamese,
-    to_model_input,
-)
+from .model import PairDistance, build_base_network, build_pseudo_siamese, to_model_input  # noqa: E402
+from .neighbours import choose_k, knn_classify, majority_vote, nearest_neighbours  # noqa: E402
 from .one_shot import (  # noqa: E402
     OneShotRun,
     embedding_distances,
@@ -68,10 +46,21 @@ from .pair_dataset import distributed_pair_dataset, pair_dataset  # noqa: E402
 from .pairs import PairStream, make_pair_indices, make_pairs  # noqa: E402
 from .persistence import load_model, save_model  # noqa: E402
 from .preprocessing import preprocess_digit  # noqa: E402
+from .siamese_model import SiameseModel, build_siamese  # noqa: E402
 from .training import is_chief, seed_everything, train, train_embedding  # noqa: E402
+from .verification import (  # noqa: E402
+    PairEvaluation,
+    accuracy_vs_threshold,
+    auc,
+    calibrate_threshold,
+    evaluate_pairs,
+    hardest_pairs,
+    pair_distances,
+    roc_curve,
+)
 from .writers import DigitWriters, load_test_writers  # noqa: E402
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 
 def __getattr__(name: str):
@@ -98,10 +87,10 @@ __all__ = [
     "PairEvaluation",
     "PairStream",
     "SiameseLibError",
+    "SiameseModel",
     "TripletLoss",
     "accuracy_vs_threshold",
     "auc",
-    "base_network_of",
     "build_base_network",
     "build_pseudo_siamese",
     "build_siamese",

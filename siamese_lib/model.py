@@ -13,19 +13,20 @@ INPUT_SHAPE = (28, 28, 1)
 DISTANCES = ("euclidean", "squared", "manhattan")
 
 
-def to_model_input(images: np.ndarray) -> np.ndarray:
-    """Images as the network expects them: float32 (N, 28, 28, 1) in [0, 1].
+def to_model_input(images: np.ndarray, shape: tuple[int, ...] = INPUT_SHAPE) -> np.ndarray:
+    """Images as the network expects them: float32 (N, *shape) in [0, 1], (N, 28, 28, 1) by
+    default.
 
     Accepts uint8 images in 0..255 (divided by 255) or float images already in [0, 1], with or
     without the channel axis: (N, 28, 28), (N, 28, 28, 1).
     """
     images = np.asarray(images)
-    if images.ndim == 3:
+    shape = tuple(shape)
+    if images.ndim == len(shape):
         images = images[..., np.newaxis]
-    if images.ndim != 4 or images.shape[1:] != INPUT_SHAPE:
-        raise ValueError(
-            f"Expected images of shape (N, 28, 28) or (N, 28, 28, 1), got {images.shape}."
-        )
+    if images.ndim != len(shape) + 1 or images.shape[1:] != shape:
+        raise ValueError(f"Expected images of shape (N, {', '.join(map(str, shape[:-1]))}) or "
+                         f"(N, {', '.join(map(str, shape))}), got {images.shape}.")
     if images.dtype == np.uint8:
         return images.astype(np.float32) / np.float32(255.0)
     return images.astype(np.float32, copy=False)
@@ -125,40 +126,14 @@ class PairDistance(layers.Layer):
         return {**super().get_config(), "metric": self.metric, "epsilon": self.epsilon}
 
 
-def build_siamese(
-    base: str | keras.Model = "mlp", distance: str = "euclidean", *,
-    input_shape: tuple[int, ...] = INPUT_SHAPE,
-) -> keras.Model:
-    """The Siamese model `[a, b] -> distance`, of shape (batch, 1).
-
-    Both inputs go through the SAME base network object, so there is one set of weights: the
-    model has exactly as many parameters as one base network, and the gradients coming from
-    the two branches add up in those shared weights.
-
-    Args:
-        base: `"mlp"` / `"cnn"` (see `build_base_network`), or your own Keras model mapping
-            one image to a 1-D embedding.
-        distance: `"euclidean"`, `"squared"` or `"manhattan"` (see `PairDistance`).
-        input_shape: shape of one image, float32 in [0, 1].
-    """
-    base_network = (
-        build_base_network(base, input_shape=input_shape) if isinstance(base, str) else base
-    )
-    image_a = keras.Input(shape=input_shape, name="image_a")
-    image_b = keras.Input(shape=input_shape, name="image_b")
-    embedding_a = base_network(image_a)
-    embedding_b = base_network(image_b)
-    d = PairDistance(distance, name="distance")([embedding_a, embedding_b])
-    return keras.Model([image_a, image_b], d, name="siamese")
-
-
 def build_pseudo_siamese(
     base: str = "mlp", distance: str = "euclidean", *, input_shape: tuple[int, ...] = INPUT_SHAPE,
 ) -> keras.Model:
     """A pseudo-siamese model, for contrast: TWO base networks, one per input, own weights each.
 
     Same inputs and output as `build_siamese`, twice the parameters, and nothing forces the
-    two embeddings to live in the same space. Explained in notebooks/02_siamese_networks.ipynb.
+    two embeddings to live in the same space. A plain functional model, not a `SiameseModel`:
+    it has no single base network to embed with. Explained in notebooks/02_siamese_networks.ipynb.
     """
     image_a = keras.Input(shape=input_shape, name="image_a")
     image_b = keras.Input(shape=input_shape, name="image_b")
@@ -167,11 +142,3 @@ def build_pseudo_siamese(
     tower_a.name, tower_b.name = f"{tower_a.name}_a", f"{tower_b.name}_b"
     d = PairDistance(distance, name="distance")([tower_a(image_a), tower_b(image_b)])
     return keras.Model([image_a, image_b], d, name="pseudo_siamese")
-
-
-def base_network_of(model: keras.Model) -> keras.Model:
-    """The shared base network inside a model made by `build_siamese` (maps image -> embedding)."""
-    for layer in model.layers:
-        if isinstance(layer, keras.Model):
-            return layer
-    raise ValueError(f"{model.name} holds no base network; build it with build_siamese().")

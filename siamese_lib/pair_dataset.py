@@ -72,8 +72,9 @@ def batch_pieces(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Where each piece of each global batch starts and stops in the flattened pairs.
 
-    A global batch of m pairs is cut into `replicas` pieces; input pipeline p of `pipelines`
-    keeps the pieces of its replicas (`replicas // pipelines` of them, in order). Batches come
+    A global batch of m pairs is cut into `replicas` equal pieces (`replicas` must divide m);
+    input pipeline p of `pipelines` keeps the pieces of its replicas (`replicas // pipelines`
+    of them, in order). Batches come
     in `batch_order` (epochs, batches), each epoch's batches in the order given, else in
     the order drawn.
 
@@ -86,11 +87,13 @@ def batch_pieces(
     per_pipeline = replicas // pipelines
     batch_starts = np.arange(0, pairs_per_epoch, batch_size)
     sizes = np.minimum(batch_size, pairs_per_epoch - batch_starts)
-    if sizes.min() < replicas:
+    if np.any(sizes % replicas):
         raise ValueError(
-            f"The last batch of an epoch holds {sizes.min()} pairs, fewer than the {replicas} "
-            f"replicas: choose pairs_per_epoch ({pairs_per_epoch}) and batch_size "
-            f"({batch_size}) so that it holds at least one pair per replica.")
+            f"Batches of {batch_size} pairs (the last of an epoch: {sizes[-1]}) cannot be cut "
+            f"into {replicas} equal pieces, one per replica: choose a batch_size and "
+            f"pairs_per_epoch ({pairs_per_epoch}) that the number of replicas divides. (Keras "
+            "averages the replicas' losses with equal weights, so unequal pieces would not "
+            "train like one device.)")
     if batch_order is None:
         batch_order = np.tile(np.arange(len(batch_starts)), (epochs, 1))
     batch_order = np.asarray(batch_order)

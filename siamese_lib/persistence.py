@@ -2,7 +2,9 @@
 
 Saves are atomic (a temporary file renamed into place), so an interrupted save never leaves a
 broken model behind. Loads use `safe_mode=True` and need no `custom_objects`: every custom
-piece (PairDistance, ContrastiveLoss, PairAccuracy) is a registered serializable object.
+piece (SiameseModel, PairDistance, ContrastiveLoss, PairAccuracy) is a registered serializable
+object. A model file saved before siamese_lib 0.2 (a functional model around one base network)
+loads as a `SiameseModel` with the margin of its saved loss (else 1) and half of it as threshold.
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ import keras
 from . import losses, model  # noqa: F401  (registers the custom objects before loading)
 from .atomic import atomic_path
 from .errors import ModelFileError
+from .model import PairDistance
+from .siamese_model import SiameseModel
 
 HOW_TO_MAKE_ONE = (
     "Train and save one with notebooks/04_training.ipynb, or in Python: "
@@ -48,8 +52,29 @@ def load_model(path: str | os.PathLike, *, compile: bool = True) -> keras.Model:
             f"damaged or of another format. {HOW_TO_MAKE_ONE}"
         )
     try:
-        return keras.saving.load_model(path, compile=compile, safe_mode=True)
+        loaded = keras.saving.load_model(path, compile=compile, safe_mode=True)
     except Exception as error:  # Keras raises many kinds of errors for a damaged archive
         raise ModelFileError(
             f"Could not load the model in {path} ({error}). {HOW_TO_MAKE_ONE}"
         ) from error
+    return _upgraded(loaded)
+
+
+def _upgraded(loaded: keras.Model) -> keras.Model:
+    """A model saved before siamese_lib 0.2 as a `SiameseModel`; any other model unchanged.
+
+    Those files hold a functional model named "siamese": inputs image_a and image_b, ONE
+    nested base network, and a `PairDistance` named "distance". Anything else (a
+    pseudo-siamese model, your own model) is returned as it is.
+    """
+    if isinstance(loaded, SiameseModel) or loaded.name != "siamese":
+        return loaded
+    bases = [layer for layer in loaded.layers if isinstance(layer, keras.Model)]
+    distances = [layer for layer in loaded.layers if isinstance(layer, PairDistance)]
+    if len(loaded.inputs) != 2 or len(bases) != 1 or len(distances) != 1:
+        return loaded
+    margin = getattr(loaded.loss, "margin", 1.0)  # the compiled ContrastiveLoss, if saved
+    upgraded = SiameseModel(bases[0], distances[0].metric, margin=margin)
+    upgraded.distance_layer.epsilon = distances[0].epsilon
+    upgraded.build([tuple(loaded.inputs[0].shape), tuple(loaded.inputs[1].shape)])
+    return upgraded

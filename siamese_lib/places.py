@@ -31,7 +31,8 @@ def restore_hint(name: str) -> str:
     """How to get a damaged or missing shipped data folder back, e.g. `restore_hint("mnist")`."""
     if source_checkout() is not None:
         return f"`git checkout siamese_lib/data/{name}`"
-    return "`pip install --force-reinstall --no-deps siamese-lib` (or the wheel you installed)"
+    return ("a fresh install of siamese-lib from where you installed it (the same wheel, or "
+            "the same git address, with `pip install --force-reinstall --no-deps`)")
 
 
 def source_checkout() -> Path | None:

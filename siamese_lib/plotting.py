@@ -183,10 +183,11 @@ def draw_network(model: keras.Model) -> Figure:
     """The structure of a Siamese model (the blog's figure 4): layers, output shapes, parameters.
 
     Both inputs feed the same base network box, drawn once, with its layers listed inside.
-    """
-    from .model import base_network_of  # here to keep plotting importable on its own
 
-    base = base_network_of(model)
+    Args:
+        model: a `SiameseModel` (its `base_network` and `distance_layer` are drawn).
+    """
+    base = model.base_network
     inner = [layer for layer in base.layers if not isinstance(layer, keras.layers.InputLayer)]
     lines = [f"{'layer':10} {'type':12} {'output':12} {'parameters':>10}"] + [
         f"{layer.name:10} {type(layer).__name__:12} {str(layer.output.shape[1:]):12}"
@@ -198,8 +199,9 @@ def draw_network(model: keras.Model) -> Figure:
     ax.set_ylim(-0.2, height + 0.4)
     ax.axis("off")
     middle = height / 2
-    for y, name in ((middle + 0.8, model.inputs[0].name), (middle - 0.8, model.inputs[1].name)):
-        _box(ax, (1.1, y), f"{name}\n(None, 28, 28, 1)", "#dfe9f5", width=1.9, height=0.7)
+    image_shape = str((None, *base.input_shape[1:]))
+    for y, name in ((middle + 0.8, "image_a"), (middle - 0.8, "image_b")):
+        _box(ax, (1.1, y), f"{name}\n{image_shape}", "#dfe9f5", width=1.9, height=0.7)
         _arrow(ax, (2.1, y), (2.9, middle))
     ax.add_patch(FancyBboxPatch((3.0, 0.1), 4.4, height - 0.2, boxstyle="round,pad=0.05",
                                 facecolor="#fde2c4", edgecolor="black"))
@@ -207,7 +209,7 @@ def draw_network(model: keras.Model) -> Figure:
             ha="center", fontsize=9, weight="bold")
     for k, line in enumerate(lines):
         ax.text(3.15, height - 0.95 - 0.42 * k, line, fontsize=7.5, family="monospace")
-    distance = model.layers[-1]
+    distance = model.distance_layer
     _arrow(ax, (7.5, middle), (8.1, middle))
     _box(ax, (8.9, middle), f"{distance.name}\n{getattr(distance, 'metric', '')}\n(None, 1)",
          "#f4d9e8", width=1.5, height=0.9)

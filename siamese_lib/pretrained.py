@@ -21,15 +21,14 @@ import time
 from pathlib import Path
 
 import keras
+import numpy as np
 
 from . import omniglot
 from .atomic import atomic_path
-from .evaluation import calibrate_threshold, evaluate_pairs
 from .mnist import load_mnist
-from .model import base_network_of
 from .one_shot import embedding_distances, one_shot_accuracy
 from .persistence import load_model, save_model
-from .places import models_dir, shipped
+from .places import models_dir, shipped, source_checkout
 from .recipes import (
     OMNIGLOT_RECIPE,
     OMNIGLOT_SIZE,
@@ -38,6 +37,8 @@ from .recipes import (
     train_omniglot,
     train_recipe,
 )
+from .siamese_model import SiameseModel
+from .verification import evaluate_pairs
 
 MODELS_DIR = models_dir()  # your own models (see siamese_lib.places)
 PRETRAINED_DIR = shipped("pretrained")
@@ -68,6 +69,9 @@ def load_tutorial_model(name: str = NAME) -> tuple[keras.Model, Path]:
 def make_pretrained(name: str = NAME) -> dict:
     """Train a shipped model's recipe, save it into siamese_lib/data/pretrained/, and write its
     card (run from a source checkout: an installed package is not written into)."""
+    if source_checkout() is None:
+        raise RuntimeError("make_pretrained writes into siamese_lib/data/pretrained/: run it from "
+                           "a clone of the repository (make models), not an installed package.")
     recipe = SHIPPED[name]
     if recipe == "omniglot":
         return _save(name, *_train_omniglot_card())
@@ -83,21 +87,28 @@ def make_pretrained(name: str = NAME) -> dict:
         "recipe": RECIPES[recipe] + " (siamese_lib.recipes.train_recipe, seed 0)",
         "training_images": len(x_train),
         "test_pair_accuracy": round(evaluate_pairs(model, x_test, y_test, seed=1).accuracy, 4),
-        "threshold": 0.5,
+        "threshold": model.threshold,
         "evaluation": "siamese_lib.evaluate_pairs(model, x_test, y_test, n_pairs=10_000, "
                       "threshold=0.5, seed=1)",
     }
     if recipe == "cnn":
-        validation = evaluate_pairs(model, x_all[-VALIDATION_SIZE:], y_all[-VALIDATION_SIZE:],
-                                    seed=2)
-        threshold, _ = calibrate_threshold(validation.distances, validation.labels)
-        card["threshold"] = round(threshold, 4)
-        card["calibration"] = ("calibrate_threshold on 10,000 pairs of the last 5,000 training "
-                               "images (never used for training)")
+        calibrate_cnn(model, x_all, y_all)
+        card["threshold"] = round(model.threshold, 4)
+        card["calibration"] = CALIBRATION
         card["test_pair_accuracy_at_threshold"] = round(
-            evaluate_pairs(model, x_test, y_test, threshold=threshold, seed=1).accuracy, 4)
+            model.evaluate_pairs(x_test, y_test, seed=1).accuracy, 4)
     card.update(_when_and_where(seconds))
     return _save(name, model, card)
+
+
+CALIBRATION = ("model.calibrate on 10,000 pairs of the last 5,000 training images (never used "
+               "for training, seed 2); the model file keeps the threshold")
+
+
+def calibrate_cnn(model: SiameseModel, x_all: np.ndarray, y_all: np.ndarray) -> float:
+    """Set the shipped CNN's threshold: calibrated on the 5,000 training images it never saw."""
+    threshold, _ = model.calibrate(x_all[-VALIDATION_SIZE:], y_all[-VALIDATION_SIZE:], seed=2)
+    return threshold
 
 
 def _train_omniglot_card(seed: int = 0) -> tuple[keras.Model, dict]:
@@ -107,7 +118,7 @@ def _train_omniglot_card(seed: int = 0) -> tuple[keras.Model, dict]:
     model, _ = train_omniglot(background, seed=seed, verbose=2)
     seconds = time.perf_counter() - start
     runs = omniglot.load_one_shot_runs(size=OMNIGLOT_SIZE)
-    accuracy, per_run = one_shot_accuracy(runs, embedding_distances(base_network_of(model)))
+    accuracy, per_run = one_shot_accuracy(runs, embedding_distances(model.base_network))
     card = {
         "model": "omniglot.keras",
         "recipe": OMNIGLOT_RECIPE + f" (siamese_lib.recipes.train_omniglot, seed {seed})",
@@ -123,7 +134,7 @@ def _train_omniglot_card(seed: int = 0) -> tuple[keras.Model, dict]:
         "one_shot_accuracy": round(accuracy, 4),
         "one_shot_accuracy_per_run": [round(float(a), 2) for a in per_run],
         "evaluation": "siamese_lib.one_shot_accuracy(omniglot.load_one_shot_runs(size=28), "
-                      "embedding_distances(base_network_of(model))): the 20 official 20-way runs",
+                      "embedding_distances(model.base_network)): the 20 official 20-way runs",
         **_when_and_where(seconds),
     }
     return model, card

@@ -16,7 +16,8 @@ import numpy as np
 
 from .class_batches import ClassBatches
 from .losses import BatchContrastiveLoss, TripletLoss
-from .model import build_base_network, build_siamese
+from .model import build_base_network
+from .siamese_model import SiameseModel, build_siamese
 from .training import seed_everything, train, train_embedding
 
 RECIPES = {
@@ -57,15 +58,14 @@ def train_recipe(
         raise ValueError(f"recipe must be one of {sorted(RECIPES)}, not {name!r}.")
     seed_everything(seed)
     if name == "blog":
-        model = build_siamese("mlp", distance)
-        history = train(model, x_train, y_train, epochs=epochs or 20, margin=margin, seed=seed,
-                        **train_args)
+        model = build_siamese("mlp", distance, margin=margin)
+        history = train(model, x_train, y_train, epochs=epochs or 20, seed=seed, **train_args)
     else:
         epochs = epochs or CNN_EPOCHS
-        model = build_siamese("cnn", distance)
+        model = build_siamese("cnn", distance, margin=margin)
         optimizer = cnn_optimizer(epochs, train_args.get("pairs_per_epoch", 60_000),
                                   train_args.get("batch_size", 128))
-        history = train(model, x_train, y_train, epochs=epochs, margin=margin, seed=seed,
+        history = train(model, x_train, y_train, epochs=epochs, seed=seed,
                         optimizer=optimizer, shift=CNN_SHIFT, **train_args)
     return model, history
 
@@ -98,7 +98,7 @@ def train_omniglot(
     background, *, loss: str = "triplet", epochs: int | None = None, seed: int = 0,
     verbose: int = 2, callbacks: list[keras.callbacks.Callback] | None = None,
     **overrides,
-) -> tuple[keras.Model, keras.callbacks.History]:
+) -> tuple[SiameseModel, keras.callbacks.History]:
     """Train the Omniglot recipe on a background set; return the Siamese model and the history.
 
     Args:
@@ -110,8 +110,9 @@ def train_omniglot(
         overrides: any other key of `OMNIGLOT` (e.g. `augment=False`), to study one choice.
 
     Returns:
-        `(model, history)`: `model` maps `[a, b]` -> distance (batch, 1), like every Siamese
-        model of the series, around the trained base network.
+        `(model, history)`: `model` is a `SiameseModel` around the trained base network, like
+        every Siamese model of the series; its margin is the loss's, and its threshold (half
+        of it) is not calibrated: one-shot runs rank distances and need none.
     """
     settings = {**OMNIGLOT, **overrides, **({"epochs": epochs} if epochs is not None else {})}
     unknown = set(settings) - set(OMNIGLOT)
@@ -134,4 +135,4 @@ def train_omniglot(
     history = train_embedding(base, batches, loss=loss_object, epochs=settings["epochs"],
                               learning_rate=settings["learning_rate"], seed=seed,
                               verbose=verbose, callbacks=callbacks)
-    return build_siamese(base, input_shape=shape), history
+    return build_siamese(base, margin=MARGINS[loss], input_shape=shape), history

@@ -20,6 +20,7 @@ from .pair_dataset import (
     shuffled_batch_orders,
     steps_per_epoch,
 )
+from .siamese_model import SiameseModel
 
 
 def seed_everything(seed: int = 0) -> None:
@@ -39,8 +40,8 @@ def train(
     epochs: int = 20,
     batch_size: int = 128,
     pairs_per_epoch: int = 60_000,
-    margin: float = 1.0,
-    threshold: float = 0.5,
+    margin: float | None = None,
+    threshold: float | None = None,
     optimizer: keras.optimizers.Optimizer | str | None = None,
     validation_data: tuple[np.ndarray, np.ndarray] | None = None,
     validation_pairs: int = 10_000,
@@ -53,11 +54,15 @@ def train(
     """Compile `model` with the contrastive loss and pair accuracy, then fit it on fresh pairs.
 
     Args:
-        model: a model `[a, b] -> distance (batch, 1)`, e.g. from `build_siamese()`.
+        model: a `SiameseModel` (from `build_siamese()`), or any model `[a, b] -> distance
+            (batch, 1)`.
         x_train: training images, uint8 (N, 28, 28) or float (N, 28, 28[, 1]) in [0, 1].
         y_train: their digit labels (N,).
-        epochs, batch_size, pairs_per_epoch, margin, threshold: the blog's recipe by default.
-            Every epoch draws `pairs_per_epoch` new pairs, half of them same-digit.
+        epochs, batch_size, pairs_per_epoch: the blog's recipe by default. Every epoch draws
+            `pairs_per_epoch` new pairs, half of them same-digit.
+        margin, threshold: the contrastive loss's margin and the pair accuracy's threshold;
+            by default a `SiameseModel`'s own (the blog's 1 and 0.5 unless set), else 1 and
+            0.5. A `SiameseModel` keeps the margin and threshold it was trained with.
         optimizer: default `keras.optimizers.RMSprop()` with its default settings (the blog's).
         validation_data: optional `(x_val, y_val)` images and labels; `validation_pairs`
             fixed pairs are drawn from them once, and `val_loss` / `val_pair_accuracy` are
@@ -69,11 +74,12 @@ def train(
         strategy: a `tf.distribute` strategy: `tf.distribute.MirroredStrategy()` for the GPUs
             of one machine, `tf.distribute.MultiWorkerMirroredStrategy()` for several
             machines (one process each, told about the others by `TF_CONFIG`; see the README).
-            A copy of `model` is built and trained inside `strategy.scope()` (Keras ties
-            variables to the strategy that made them), and its trained weights are copied
-            back into `model`. `batch_size` stays the global batch: each batch is cut into
-            one piece per device, each worker builds only its own pieces (see
-            `pair_dataset`), so together they train on the pairs of a single-device run.
+            A copy of `model` is built, compiled and trained inside `strategy.scope()` (Keras
+            ties variables to the strategy that made them), and its trained weights are copied
+            back into `model` (which itself stays uncompiled). `batch_size` stays the global
+            batch: each batch is cut into one equal piece per device (the number of devices
+            must divide it), each worker builds only its own pieces (see `pair_dataset`), so
+            together they train on the pairs of a single-device run.
             An optimizer object you pass is made anew from its config inside the scope (its
             state is not carried over). Save the model on the chief worker only
             (`is_chief(strategy)`).
@@ -89,6 +95,8 @@ def train(
         The Keras `History`: `history.history["loss"]`, `["pair_accuracy"]`, and with
         validation data `["val_loss"]`, `["val_pair_accuracy"]`, one value per epoch.
     """
+    margin = margin if margin is not None else getattr(model, "margin", 1.0)
+    threshold = threshold if threshold is not None else getattr(model, "threshold", 0.5)
     seed_everything(seed)
     steps = steps_per_epoch(pairs_per_epoch, batch_size)
     batch_order = shuffled_batch_orders(epochs, steps)  # first: building layers uses `random`
@@ -99,7 +107,7 @@ def train(
             copy.set_weights(model.get_weights())
             example = next(iter(pair_dataset(x_train, y_train, pairs_per_epoch=batch_size,
                                              batch_size=batch_size, seed=seed)))
-            trained = DistributedTraining(copy, example)
+            trained = DistributedTraining(copy, example, multi_worker=_is_multi_worker(strategy))
             if isinstance(optimizer, keras.optimizers.Optimizer):  # its variables: here
                 optimizer = type(optimizer).from_config(optimizer.get_config())
         trained.compile(
@@ -121,6 +129,8 @@ def train(
     )
     if trained is not model:
         model.set_weights(trained.siamese.get_weights())
+    if isinstance(model, SiameseModel):
+        model.margin, model.threshold = float(margin), float(threshold)
     return history
 
 
@@ -143,25 +153,43 @@ class DistributedTraining(keras.Model):
       ("Attempt to convert a value (PerReplica ...) to a Tensor"). Here the shapes come from
       `example_batch`, a batch of this worker.
     - After every step, Keras averages the reported loss and metrics over the workers with
-      `strategy.reduce("MEAN", value, axis=0)`, which fails on a scalar. Keras' metric
-      variables already add up their updates from every replica, so each replica holds the
-      same value; here each value is reported with shape (1,), and the average of those equal
-      copies is that value.
+      `strategy.reduce("MEAN", value, axis=0)`, which fails on a scalar. Across workers, each
+      value is reported here with shape (1,), so that the reduce averages the replicas' running
+      means, as Keras does on one machine. (Exact when every replica gets as many pairs, which
+      `pair_dataset` ensures; the epoch's History reads the metrics across replicas.)
+
+    `ModelCheckpoint` and `save` save the Siamese model inside.
     """
 
-    def __init__(self, model: keras.Model, example_batch, **kwargs):
+    def __init__(self, model: keras.Model, example_batch, *, multi_worker: bool, **kwargs):
         super().__init__(**kwargs)
+        for private in ("_symbolic_build", "_maybe_symbolic_build"):
+            if not hasattr(keras.Model, private):
+                raise RuntimeError(
+                    f"This Keras ({keras.__version__}) has no keras.Model.{private}, which train() "
+                    "needs to step around keras-team/keras#20585 under a tf.distribute strategy. "
+                    "Install the Keras of requirements.lock, or train without strategy=.")
         self.siamese = model
         self.example_batch = example_batch
+        self.multi_worker = multi_worker
+
+    def save(self, filepath, *args, **kwargs):
+        """Save the Siamese model inside (what `ModelCheckpoint` saves)."""
+        return self.siamese.save(filepath, *args, **kwargs)
+
+    def save_weights(self, filepath, *args, **kwargs):
+        return self.siamese.save_weights(filepath, *args, **kwargs)
 
     def call(self, inputs, training=None):
         return self.siamese(inputs, training=training)
 
     def train_step(self, data):
-        return _one_copy_per_replica(super().train_step(data))
+        logs = super().train_step(data)
+        return _one_copy_per_replica(logs) if self.multi_worker else logs
 
     def test_step(self, data):
-        return _one_copy_per_replica(super().test_step(data))
+        logs = super().test_step(data)
+        return _one_copy_per_replica(logs) if self.multi_worker else logs
 
     def _maybe_symbolic_build(self, iterator=None, data_batch=None):
         with self.distribute_strategy.scope():
@@ -170,6 +198,11 @@ class DistributedTraining(keras.Model):
 
 def _one_copy_per_replica(logs: dict) -> dict:
     return {name: ops.reshape(value, (1,)) for name, value in logs.items()}
+
+
+def _is_multi_worker(strategy: tf.distribute.Strategy) -> bool:
+    resolver = getattr(strategy, "cluster_resolver", None)
+    return bool(resolver is not None and resolver.cluster_spec().as_dict())
 
 
 def is_chief(strategy: tf.distribute.Strategy | None = None) -> bool:

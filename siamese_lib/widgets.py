@@ -26,11 +26,13 @@ import numpy as np
 import traitlets
 from PIL import Image
 
+from .embeddings import embed
 from .errors import ImageFileError
-from .evaluation import embed, pair_distances
-from .evaluation import majority_vote as majority_digit
 from .model import to_model_input
+from .neighbours import majority_vote as majority_digit
 from .preprocessing import preprocess_digit
+from .siamese_model import SiameseModel
+from .verification import pair_distances
 
 PREVIEW_SCALE = 4  # the 28x28 images the network sees, shown 4x larger
 
@@ -51,9 +53,9 @@ def verdict(distance: float, threshold: float) -> str:
     return "same" if distance < threshold else "different"
 
 
-def nearest_digits(model: keras.Model, image: np.ndarray, embeddings: np.ndarray, *,
+def nearest_digits(model: SiameseModel, image: np.ndarray, embeddings: np.ndarray, *,
                    k: int = 5) -> tuple[np.ndarray, np.ndarray]:
-    """The k reference digits closest to `image`, measured by the model's own distance layer.
+    """The k reference digits closest to `image`, by the model's own distance (`model.nearest`).
 
     Args:
         image: float32 (28, 28, 1). embeddings: (N, D) from `embed`.
@@ -61,13 +63,8 @@ def nearest_digits(model: keras.Model, image: np.ndarray, embeddings: np.ndarray
     Returns:
         `(indices, distances)`: int64 (k,) into the references, float32 (k,), nearest first.
     """
-    query = embed(model, image[np.newaxis])
-    distance_layer = model.get_layer("distance")
-    d = keras.ops.convert_to_numpy(
-        distance_layer([np.repeat(query, len(embeddings), axis=0), embeddings])
-    ).reshape(-1)
-    nearest = np.argsort(d, kind="stable")[:k]
-    return nearest, d[nearest].astype(np.float32)
+    indices, distances = model.nearest(image[np.newaxis], embeddings, k=k)
+    return indices[0], distances[0]
 
 
 def distance_bar_html(distance: float, threshold: float, margin: float) -> str:
@@ -322,15 +319,18 @@ class PairComparer:
     """Two panels, their distance and verdict, and panel A's nearest test digits.
 
     Args:
-        model: a Siamese model `[a, b] -> distance`, e.g. `sl.load_model(...)`.
+        model: a `SiameseModel`, e.g. `sl.load_model(...)`.
         x, y: the digits to pick from and to search for neighbours (the test split):
             uint8 (N, 28, 28), labels (N,).
-        threshold: the starting verdict threshold (the slider can move it).
-        margin: the margin the model was trained with (drawn on the bar).
+        threshold: the starting verdict threshold (the slider can move it); default: the
+            model's own (`model.threshold`: calibrated for the shipped CNN).
+        margin: drawn on the bar; default: the margin the model was trained with.
     """
 
-    def __init__(self, model: keras.Model, x: np.ndarray, y: np.ndarray, *,
-                 threshold: float = 0.5, margin: float = 1.0, seed: int = 0):
+    def __init__(self, model: SiameseModel, x: np.ndarray, y: np.ndarray, *,
+                 threshold: float | None = None, margin: float | None = None, seed: int = 0):
+        threshold = model.threshold if threshold is None else threshold
+        margin = model.margin if margin is None else margin
         self.model, self.x, self.y, self.margin = model, x, np.asarray(y), margin
         self.embeddings = embed(model, x)
         self._rng = np.random.default_rng(seed)

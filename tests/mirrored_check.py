@@ -60,7 +60,7 @@ def main(pairs, epochs):
     two = sl.train(mirrored, x, y, strategy=strategy, optimizer=keras.optimizers.RMSprop(),
                    **settings)
     seen = [float(v) for v in strategy.experimental_local_results(
-        two.model.siamese.get_layer(sl.base_network_of(mirrored).name)
+        two.model.siamese.get_layer(mirrored.base_network.name)
         .get_layer("seen_counter").seen.value)]
     print(json.dumps({
         "replicas": strategy.num_replicas_in_sync,

@@ -66,11 +66,18 @@ def test_two_worker_processes_train_one_model(tmp_path, mnist):
         np.testing.assert_array_equal(saved, trained)
 
 
-def test_launch_kills_every_worker_when_one_fails(tmp_path):
+def test_launch_stops_the_cluster_when_one_worker_fails(tmp_path):
+    """Worker 1 dies at once; worker 0 would wait for it forever inside the first collective
+    step. The launcher must notice, kill worker 0, and report worker 1."""
+    import time
+
     cluster = load_tool("multi_worker")
-    with pytest.raises(RuntimeError, match="worker 1 failed|worker 0 failed"):
-        cluster.launch(2, tmp_path, timeout=120, worker_args=["--images", "not-a-number"])
-    assert not list(tmp_path.glob("*.keras"))
+    start = time.monotonic()
+    with pytest.raises(RuntimeError, match="worker 1 failed"):
+        cluster.launch(2, tmp_path, timeout=240, worker_args=["--fail-worker", "1"])
+    assert time.monotonic() - start < 120  # long before the timeout
+    assert "failing on purpose" in (tmp_path / "worker_1.log").read_text()
+    assert not list(tmp_path.glob("*.keras")) and not list(tmp_path.glob("worker_*.json"))
 
 
 def test_tf_config_names_every_worker_and_this_one():

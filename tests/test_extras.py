@@ -86,10 +86,14 @@ def test_knn_majority_vote_and_tie_break():
     references = np.array([[0.0], [1.0], [2.0], [10.0], [11.0]])
     labels = np.array([7, 3, 3, 5, 5])
     queries = np.array([[0.1], [10.2], [0.9]])
-    assert sl.knn_classify(queries, references, labels, k=1).tolist() == [7, 5, 3]
-    assert sl.knn_classify(queries, references, labels, k=3).tolist() == [3, 5, 3]
+    def classify(k):
+        return sl.knn_classify(queries, references=references, reference_labels=labels, k=k)
+
+    assert classify(1).tolist() == [7, 5, 3]
+    assert classify(3).tolist() == [3, 5, 3]
     # k=2 at 0.1: one 7 (nearest), one 3: a tie, so the nearest neighbour's label wins.
-    assert sl.knn_classify(queries[:1], references, labels, k=2).tolist() == [7]
+    assert sl.knn_classify(queries[:1], references=references, reference_labels=labels,
+                           k=2).tolist() == [7]
 
 
 def test_choose_k_scores_each_candidate_like_knn_classify_and_breaks_ties_low():
@@ -97,19 +101,22 @@ def test_choose_k_scores_each_candidate_like_knn_classify_and_breaks_ties_low():
     labels = np.array([7, 3, 3, 5, 5])
     queries = np.array([[0.1], [10.2], [0.9]])
     truth = np.array([3, 5, 3])  # the lone 7 at 0.0 misleads k=1 at 0.1
-    best_k, accuracies = sl.choose_k(queries, truth, references, labels, candidates=(1, 2, 3))
+    best_k, accuracies = sl.choose_k(queries, query_labels=truth, references=references,
+                                       reference_labels=labels, candidates=(1, 2, 3))
     for k in (1, 2, 3):
-        expected = np.mean(sl.knn_classify(queries, references, labels, k=k) == truth)
+        expected = np.mean(sl.knn_classify(queries, references=references,
+                                                 reference_labels=labels, k=k) == truth)
         assert accuracies[k] == pytest.approx(expected)
     assert accuracies == pytest.approx({1: 2 / 3, 2: 2 / 3, 3: 1.0})
     assert best_k == 3
     # 1 and 2 tie at 2/3: the smaller k wins.
-    assert sl.choose_k(queries, truth, references, labels, candidates=(2, 1))[0] == 1
+    assert sl.choose_k(queries, query_labels=truth, references=references,
+                       reference_labels=labels, candidates=(2, 1))[0] == 1
 
 
 def test_knn_on_raw_pixels_classifies_mnist(small_mnist):
     (x, y), (x_test, y_test) = small_mnist
-    predicted = sl.knn_classify(x_test[:200], x, y, k=1)
+    predicted = sl.knn_classify(x_test[:200], references=x, reference_labels=y, k=1)
     assert np.mean(predicted == y_test[:200]) > 0.85
 
 
@@ -228,6 +235,6 @@ def test_recipes_build_what_they_say(small_mnist):
                                           verbose=0)
     assert model.get_layer("distance").metric == "euclidean"
     assert isinstance(model.optimizer, __import__("keras").optimizers.Adam)
-    assert sl.base_network_of(model).output_shape == (None, 64)
+    assert model.base_network.output_shape == (None, 64)
     with pytest.raises(ValueError, match="recipe must be one of"):
         recipes.train_recipe("transformer", x, y)

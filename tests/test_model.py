@@ -45,15 +45,17 @@ def test_both_inputs_share_one_base_network(base):
     bases = [layer for layer in model.layers if isinstance(layer, keras.Model)]
     assert len(bases) == 1  # one tower object, called twice
     assert model.count_params() == bases[0].count_params()
-    assert sl.base_network_of(model) is bases[0]
-    assert model.output_shape == (None, 1)
+    assert model.base_network is bases[0]
+    assert isinstance(model, sl.SiameseModel)
+    images = np.zeros((3, 28, 28, 1), np.float32)
+    assert model([images, images]).shape == (3, 1)
 
 
 def test_gradients_from_both_branches_add_up():
     """d(distance)/d(shared weights) is the sum of what each branch contributes."""
     keras.utils.set_random_seed(0)
     model = sl.build_siamese("mlp")
-    base = sl.base_network_of(model)
+    base = model.base_network
     rng = np.random.default_rng(0)
     a, b = (rng.random((4, 28, 28, 1), dtype=np.float32) for _ in range(2))
     embedding_b = base(b, training=False)
@@ -123,7 +125,7 @@ def test_distance_layer_round_trips_its_config():
 
 def test_no_lambda_layers():
     model = sl.build_siamese("mlp")
-    every_layer = model.layers + sl.base_network_of(model).layers
+    every_layer = model.layers + model.base_network.layers
     assert not any(isinstance(layer, keras.layers.Lambda) for layer in every_layer)
 
 

@@ -20,7 +20,7 @@ def small_background():
 def test_train_omniglot_builds_a_siamese_model(small_background):
     model, history = recipes.train_omniglot(small_background, epochs=1, batches_per_epoch=3,
                                             verbose=0)
-    base = sl.base_network_of(model)
+    base = model.base_network
     assert base.name == "base_network_conv4" and base.output_shape == (None, 64)
     assert isinstance(base.loss, sl.TripletLoss) and base.loss.margin == 0.5
     assert len(history.history["loss"]) == 1 and np.isfinite(history.history["loss"][0])
@@ -31,7 +31,7 @@ def test_train_omniglot_builds_a_siamese_model(small_background):
 def test_train_omniglot_contrastive_and_bad_settings(small_background):
     model, _ = recipes.train_omniglot(small_background, loss="contrastive", epochs=1,
                                       batches_per_epoch=2, base="cnn", verbose=0)
-    assert isinstance(sl.base_network_of(model).loss, sl.BatchContrastiveLoss)
+    assert isinstance(model.base_network.loss, sl.BatchContrastiveLoss)
     with pytest.raises(ValueError, match="unknown setting"):
         recipes.train_omniglot(small_background, batch_size=3)
     with pytest.raises(ValueError, match="not 'hinge'"):
@@ -56,7 +56,7 @@ def test_omniglot_card_matches_the_model(monkeypatch, tmp_path):
     loaded = sl.load_model(tmp_path / "omniglot.keras")
     runs = omniglot.load_one_shot_runs(size=recipes.OMNIGLOT_SIZE)
     accuracy, per_run = sl.one_shot_accuracy(
-        runs, sl.embedding_distances(sl.base_network_of(loaded)))
+        runs, sl.embedding_distances(loaded.base_network))
     assert accuracy == pytest.approx(card["one_shot_accuracy"], abs=1e-4)
     assert [round(float(a), 2) for a in per_run] == card["one_shot_accuracy_per_run"]
 
@@ -67,6 +67,6 @@ def test_shipped_omniglot_card_states_what_the_model_scores():
     model = sl.load_model(pretrained.PRETRAINED_DIR / "omniglot.keras")
     assert isinstance(model, keras.Model)
     runs = omniglot.load_one_shot_runs(size=card["input_size"])
-    accuracy, _ = sl.one_shot_accuracy(runs, sl.embedding_distances(sl.base_network_of(model)))
+    accuracy, _ = sl.one_shot_accuracy(runs, sl.embedding_distances(model.base_network))
     assert accuracy == pytest.approx(card["one_shot_accuracy"], abs=0.0051)
     assert accuracy > 0.6125

@@ -47,8 +47,10 @@ def test_batch_order_reorders_whole_batches():
 
 
 def test_bad_splits_are_refused_with_the_numbers():
-    with pytest.raises(ValueError, match="holds 1 pairs, fewer than the 2 replicas"):
+    with pytest.raises(ValueError, match=r"the last of an epoch: 1\) cannot be cut into 2"):
         batch_pieces(1, 129, 128, replicas=2)
+    with pytest.raises(ValueError, match="cannot be cut into 3 equal pieces"):
+        batch_pieces(1, 256, 128, replicas=3, pipelines=3)
     with pytest.raises(ValueError, match="3 replicas cannot be split evenly over 2"):
         batch_pieces(1, 128, 128, replicas=3, pipelines=2)
     with pytest.raises(ValueError, match="at least 1"):

@@ -47,13 +47,17 @@ def test_defaults_are_the_blog_recipe(small_mnist):
     import keras
 
     defaults = {k: p.default for k, p in inspect.signature(sl.train).parameters.items()}
-    assert (defaults["epochs"], defaults["batch_size"], defaults["pairs_per_epoch"],
-            defaults["margin"], defaults["threshold"]) == (20, 128, 60_000, 1.0, 0.5)
+    assert (defaults["epochs"], defaults["batch_size"], defaults["pairs_per_epoch"]) == (
+        20, 128, 60_000)
+    assert defaults["margin"] is None and defaults["threshold"] is None  # the model's own
     (x, y), _ = small_mnist
     model, _ = _short_run(x, y)
+    assert (model.margin, model.threshold) == (1.0, 0.5)  # build_siamese's: the blog's
     assert isinstance(model.optimizer, keras.optimizers.RMSprop)
     assert model.optimizer.get_config()["learning_rate"] == pytest.approx(0.001)
     assert model.loss.margin == 1.0
+    metric = next(m for m in model.metrics[-1].metrics if m.name == "pair_accuracy")
+    assert metric.threshold == 0.5
 
 
 @pytest.mark.slow
@@ -69,8 +73,10 @@ def test_blog_recipe_reaches_097_test_pair_accuracy(mnist):
     assert result.accuracy >= 0.97
 
 
-def test_one_short_epoch_under_mirrored_strategy_on_the_cpu(small_mnist):
-    """A user with several GPUs passes strategy=MirroredStrategy() and changes nothing else."""
+def test_one_short_epoch_under_mirrored_strategy_on_the_cpu(small_mnist, tmp_path):
+    """A user with several GPUs passes strategy=MirroredStrategy() and changes nothing else,
+    callbacks that save included."""
+    import keras
     import tensorflow as tf
 
     (x, y), (x_test, y_test) = small_mnist
@@ -79,10 +85,16 @@ def test_one_short_epoch_under_mirrored_strategy_on_the_cpu(small_mnist):
     before = [w.copy() for w in model.get_weights()]
     untrained = sl.evaluate_pairs(model, x_test, y_test, n_pairs=1000).accuracy
     strategy = tf.distribute.MirroredStrategy(["/cpu:0"])
+    checkpoint = keras.callbacks.ModelCheckpoint(tmp_path / "best.keras",
+                                                 monitor="val_pair_accuracy", save_best_only=True)
     history = sl.train(model, x, y, epochs=1, pairs_per_epoch=4096, verbose=0,
                        validation_data=(x_test, y_test), validation_pairs=512,
-                       strategy=strategy)
+                       strategy=strategy, callbacks=[checkpoint])
     assert len(history.history["loss"]) == 1 and "val_pair_accuracy" in history.history
+    saved = sl.load_model(tmp_path / "best.keras")
+    assert isinstance(saved, sl.SiameseModel)
+    np.testing.assert_allclose(saved.distance(x_test[:50], x_test[50:100]),
+                               sl.pair_distances(model, x_test[:50], x_test[50:100]), rtol=1e-6)
     changed = [not np.array_equal(b, a) for b, a in zip(before, model.get_weights(), strict=True)]
     assert all(changed)  # the trained weights came back into the user's model
     trained = sl.evaluate_pairs(model, x_test, y_test, n_pairs=1000).accuracy

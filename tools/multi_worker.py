@@ -117,10 +117,17 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--timeout", type=float, default=300, help="seconds for the cluster")
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--fail-worker", type=int, default=None,
+                        help="for tests: this worker exits with an error at once")
     args = parser.parse_args()
     settings = ["--images", str(args.images), "--pairs", str(args.pairs),
                 "--epochs", str(args.epochs), "--seed", str(args.seed)]
+    if args.fail_worker is not None:
+        settings += ["--fail-worker", str(args.fail_worker)]
     if args.worker:
+        index = json.loads(os.environ["TF_CONFIG"])["task"]["index"]
+        if index == args.fail_worker:
+            sys.exit(f"worker {index}: failing on purpose (--fail-worker)")
         worker(args.out, images=args.images, pairs=args.pairs, epochs=args.epochs,
                seed=args.seed)
     else:
