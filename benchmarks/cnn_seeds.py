@@ -31,7 +31,7 @@ def measure(seed, x_all, y_all, x_test, y_test):
     model, _ = recipes.train_recipe("cnn", x_train, y_train, seed=seed, verbose=0)
     seconds = time.perf_counter() - start
     validation = sl.evaluate_pairs(model, x_val, y_val, seed=2)
-    threshold, _ = sl.calibrate_threshold(validation.distances, validation.labels)
+    threshold, _ = sl.calibrate_threshold(labels=validation.labels, distances=validation.distances)
     full_index = embed(model, x_all)  # training images first, then the validation ones
     best_k, _ = sl.choose_k(full_index[-VALIDATION_SIZE:], query_labels=y_val,
                             references=full_index[:-VALIDATION_SIZE], reference_labels=y_train)

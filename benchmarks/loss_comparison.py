@@ -59,7 +59,7 @@ def digits_run(loss_name, seed, data):
                                 seed=0)
     accuracy, _ = sl.one_shot_accuracy(episodes, sl.embedding_distances(base))
     pairs = sl.evaluate_pairs(sl.build_siamese(base), x_test[unseen], y_test[unseen])
-    fpr, tpr, _ = sl.roc_curve(pairs.distances, pairs.labels)
+    fpr, tpr, _ = sl.roc_curve(labels=pairs.labels, distances=pairs.distances)
     return {"one_shot": accuracy, "auc": sl.auc(fpr, tpr), "seconds": seconds}
 
 

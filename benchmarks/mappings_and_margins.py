@@ -39,7 +39,8 @@ def run(distance, margin, seed, data):
                                     margin=margin, seed=seed, verbose=0)
     seconds = time.perf_counter() - start
     validation = sl.evaluate_pairs(model, x_val, y_val, n_pairs=10_000, seed=2)
-    threshold, validation_accuracy = sl.calibrate_threshold(validation.distances, validation.labels)
+    threshold, validation_accuracy = sl.calibrate_threshold(labels=validation.labels,
+                                                            distances=validation.distances)
     return {"seconds": seconds, "threshold": float(threshold),
             "validation_calibrated": float(validation_accuracy),
             "test_at_half_margin": sl.evaluate_pairs(model, x_test, y_test,

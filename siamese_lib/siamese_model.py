@@ -126,7 +126,8 @@ class SiameseModel(keras.Model):
         A compiled `PairAccuracy` keeps the threshold it was compiled with; `train` compiles
         again, with the model's threshold."""
         pairs = evaluate_pairs(self, x_val, y_val, n_pairs=n_pairs, seed=seed)
-        self.threshold, accuracy = calibrate_threshold(pairs.distances, pairs.labels)
+        self.threshold, accuracy = calibrate_threshold(labels=pairs.labels,
+                                                       distances=pairs.distances)
         return self.threshold, accuracy
 
     def evaluate_pairs(self, x: np.ndarray, y: np.ndarray, *, n_pairs: int = 10_000,

@@ -89,18 +89,20 @@ def evaluate_pairs(
 
 
 def accuracy_vs_threshold(
-    distances: np.ndarray, labels: np.ndarray, thresholds: np.ndarray
+    thresholds: np.ndarray, *, labels: np.ndarray, distances: np.ndarray
 ) -> np.ndarray:
     """Pair accuracy at each threshold: float64 (len(thresholds),).
 
-    Uses `pair_accuracy` itself, so it is the same rule as in training.
+    Uses `pair_accuracy` itself, so it is the same rule as in training. Here and in `roc_curve`
+    and `calibrate_threshold`, the pairs' labels and distances are keyword-only (Keras' y_true
+    and y_pred), so that they cannot be swapped by accident.
     """
     return np.array([float(np.mean(keras.ops.convert_to_numpy(
         pair_accuracy(labels, distances, t)))) for t in thresholds])
 
 
-def roc_curve(distances: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, np.ndarray,
-                                                                     np.ndarray]:
+def roc_curve(*, labels: np.ndarray, distances: np.ndarray,
+              ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """ROC curve of the rule "same when d < t", over every useful threshold t.
 
     Args:
@@ -129,13 +131,13 @@ def auc(false_positive_rate: np.ndarray, true_positive_rate: np.ndarray) -> floa
     return float(np.trapezoid(true_positive_rate, false_positive_rate))
 
 
-def calibrate_threshold(distances: np.ndarray, labels: np.ndarray) -> tuple[float, float]:
+def calibrate_threshold(*, labels: np.ndarray, distances: np.ndarray) -> tuple[float, float]:
     """The threshold with the best pair accuracy on these pairs, and that accuracy.
 
     Use VALIDATION pairs (carved from the training set), never test pairs: a threshold chosen
     on the test set makes the test score look better than it is.
     """
-    fpr, tpr, thresholds = roc_curve(distances, labels)
+    fpr, tpr, thresholds = roc_curve(labels=labels, distances=distances)
     share_same = float(np.mean(np.asarray(labels) == 1))
     accuracy = share_same * tpr + (1 - share_same) * (1 - fpr)
     best = int(np.argmax(accuracy))

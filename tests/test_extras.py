@@ -36,7 +36,8 @@ def test_accuracy_vs_threshold_matches_numpy():
     distances = np.abs(rng.normal(0.6 - 0.4 * labels, 0.3)).astype(np.float32)
     thresholds = np.array([0.2, 0.5, 0.8])
     expected = [np.mean((distances < t) == (labels == 1)) for t in thresholds]
-    np.testing.assert_allclose(sl.accuracy_vs_threshold(distances, labels, thresholds), expected,
+    got = sl.accuracy_vs_threshold(thresholds, labels=labels, distances=distances)
+    np.testing.assert_allclose(got, expected,
                                atol=1e-6)
 
 
@@ -147,7 +148,7 @@ def _scored_pairs(seed=0, n=400):
 
 def test_roc_curve_matches_brute_force_rates():
     distances, labels = _scored_pairs()
-    fpr, tpr, thresholds = sl.roc_curve(distances, labels)
+    fpr, tpr, thresholds = sl.roc_curve(labels=labels, distances=distances)
     assert (fpr[0], tpr[0], fpr[-1], tpr[-1]) == (0.0, 0.0, 1.0, 1.0)
     brute_fpr = [np.mean(distances[labels == 0] < t) for t in thresholds]
     brute_tpr = [np.mean(distances[labels == 1] < t) for t in thresholds]
@@ -158,14 +159,14 @@ def test_roc_curve_matches_brute_force_rates():
 
 def test_auc_of_perfect_chance_and_reversed_scores():
     labels = np.array([1, 1, 0, 0])
-    assert sl.auc(*sl.roc_curve(np.array([0.1, 0.2, 0.8, 0.9]), labels)[:2]) == 1.0
-    assert sl.auc(*sl.roc_curve(np.array([0.9, 0.8, 0.2, 0.1]), labels)[:2]) == 0.0
-    assert sl.auc(*sl.roc_curve(np.array([0.5, 0.5, 0.5, 0.5]), labels)[:2]) == 0.5
+    assert sl.auc(*sl.roc_curve(labels=labels, distances=np.array([0.1, 0.2, 0.8, 0.9]))[:2]) == 1.0
+    assert sl.auc(*sl.roc_curve(labels=labels, distances=np.array([0.9, 0.8, 0.2, 0.1]))[:2]) == 0.0
+    assert sl.auc(*sl.roc_curve(labels=labels, distances=np.array([0.5, 0.5, 0.5, 0.5]))[:2]) == 0.5
 
 
 def test_calibrated_threshold_is_the_best_one():
     distances, labels = _scored_pairs(seed=1)
-    threshold, accuracy = sl.calibrate_threshold(distances, labels)
+    threshold, accuracy = sl.calibrate_threshold(labels=labels, distances=distances)
     candidates = np.unique(np.r_[distances, distances + 1e-6, distances - 1e-6])
     brute = max(np.mean((distances < t) == (labels == 1)) for t in candidates)
     assert accuracy == pytest.approx(brute)

@@ -70,7 +70,8 @@ def test_calibrate_chooses_the_threshold_on_validation_pairs_and_keeps_it(traine
     threshold, accuracy = trained.calibrate(x[2000:], y[2000:], n_pairs=2000)
     assert trained.threshold == threshold
     pairs = sl.evaluate_pairs(trained, x[2000:], y[2000:], n_pairs=2000, seed=2)
-    assert (threshold, accuracy) == sl.calibrate_threshold(pairs.distances, pairs.labels)
+    assert (threshold, accuracy) == sl.calibrate_threshold(labels=pairs.labels,
+                                                           distances=pairs.distances)
     assert trained.evaluate_pairs(x_test, y_test).threshold == threshold
     assert trained.evaluate_pairs(x_test, y_test, threshold=0.1).threshold == 0.1
 

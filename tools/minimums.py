@@ -30,8 +30,12 @@ def lowest_versions() -> list[str]:
                    if re.split(r"[<>=!~\[ ]", d)[0] in names]
     pins = []
     for requirement in wanted:
-        name, bound = re.fullmatch(r"([A-Za-z0-9_.-]+)>=([0-9.]+)", requirement).groups()
-        pins.append(f"{name}=={bound}.*")
+        match = re.fullmatch(r"([A-Za-z0-9_.-]+)>=([0-9.]+)", requirement)
+        if match is None:
+            raise SystemExit(f"pyproject.toml: {requirement!r} is not of the form name>=X.Y, "
+                             "which this check needs to know the lowest version.")
+        name, bound = match.groups()
+        pins.append(f"{name}=={bound}.*")  # the oldest X.Y line, at its newest patch
     return pins
 
 
