@@ -19,7 +19,6 @@ This is a report after the fact: the recipe's loss was chosen on validation alph
 Prints a markdown table: mean and spread (min-max) over the seeds, and seconds per run.
 """
 
-import argparse
 import os
 import sys
 import time
@@ -31,7 +30,7 @@ import siamese_lib as sl
 from siamese_lib import omniglot, recipes
 
 sys.path.insert(0, os.path.dirname(__file__))
-from measure import save_results, spread  # noqa: E402
+from measure import save_results, seed_arguments, spread  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results" / "loss_comparison.json"
 SEEN, UNSEEN = [0, 1, 2, 3, 4, 5, 6], [7, 8, 9]
@@ -88,10 +87,7 @@ def table(results):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("seeds", nargs="*", type=int, default=[0, 1, 2])
-    parser.add_argument("--save", action="store_true", help=f"write {RESULTS.name}")
-    args = parser.parse_args()
+    args = seed_arguments(__doc__.splitlines()[0], RESULTS)
     (x_all, y_all), test = sl.load_mnist()
     data = ((x_all[:55_000], y_all[:55_000]), test)
     background = omniglot.load_background(size=recipes.OMNIGLOT_SIZE)

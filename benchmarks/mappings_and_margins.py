@@ -13,7 +13,6 @@ Notebooks 03, 04 and 06 read results/mappings_and_margins.json.
 Prints a markdown table: mean and spread (min-max) over the seeds.
 """
 
-import argparse
 import os
 import sys
 import time
@@ -23,7 +22,7 @@ import siamese_lib as sl
 from siamese_lib import recipes
 
 sys.path.insert(0, os.path.dirname(__file__))
-from measure import save_results, spread  # noqa: E402
+from measure import save_results, seed_arguments, spread  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results" / "mappings_and_margins.json"
 EPOCHS = 5
@@ -63,10 +62,7 @@ def table(results):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("seeds", nargs="*", type=int, default=[0, 1, 2])
-    parser.add_argument("--save", action="store_true", help=f"write {RESULTS.name}")
-    args = parser.parse_args()
+    args = seed_arguments(__doc__.splitlines()[0], RESULTS)
     (x_all, y_all), test = sl.load_mnist()
     data = ((x_all[:55_000], y_all[:55_000]), (x_all[55_000:], y_all[55_000:]), test)
     results = []

@@ -1,6 +1,7 @@
 """Measurement helpers shared by the benchmark scripts."""
 
-import json  # noqa: I001  (siamese_lib before keras: it quiets TensorFlow's start-up)
+import argparse  # noqa: I001  (siamese_lib before keras: it quiets TensorFlow's start-up)
+import json
 import resource
 import statistics
 import time
@@ -92,6 +93,15 @@ def result_row(prep_s, timer, history, accuracy_key, model, x_test, y_test, comp
 def one_pair(x_test):
     """A pair of test digits as float32 (1, 28, 28, 1) arrays."""
     return sl.to_model_input(x_test[:1]), sl.to_model_input(x_test[1:2])
+
+
+def seed_arguments(description, results, default_seeds=(0, 1, 2)):
+    """The command line of a benchmark run over seeds: `seeds...` and `--save` (writes
+    `results`, the JSON file the notebooks read)."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("seeds", nargs="*", type=int, default=list(default_seeds))
+    parser.add_argument("--save", action="store_true", help=f"write {results.name}")
+    return parser.parse_args()
 
 
 def spread(values, digits=3):

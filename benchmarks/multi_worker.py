@@ -10,31 +10,23 @@ cores two workers share the same cores, so expect no speed-up here: the point is
 Results: benchmarks/results/multi_worker.json.
 """
 
-import importlib.util
 import os
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, os.path.dirname(__file__))
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[:0] = [os.path.dirname(__file__), str(ROOT)]
 from measure import save_results  # noqa: E402
 
-ROOT = Path(__file__).resolve().parent.parent
+from tools import multi_worker as cluster  # noqa: E402
+
 RESULTS = ROOT / "benchmarks" / "results" / "multi_worker.json"
 SETTINGS = ["--images", "60000", "--pairs", "60000", "--epochs", "2"]
 
 
-def load_cluster_tool():
-    path = ROOT / "tools" / "multi_worker.py"
-    spec = importlib.util.spec_from_file_location("multi_worker", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def main():
-    cluster = load_cluster_tool()
     rows = {}
     for workers in (1, 2):
         with tempfile.TemporaryDirectory() as out:

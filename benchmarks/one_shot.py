@@ -10,7 +10,6 @@ background alphabets with `recipes.train_omniglot`, once per seed. Prints a mark
 PASS / FAIL against the targets: at least 0.80 mean accuracy, training at most 10 minutes.
 """
 
-import argparse
 import os
 import sys
 import time
@@ -21,7 +20,7 @@ from siamese_lib import omniglot, recipes
 from siamese_lib.pretrained import PRETRAINED_DIR
 
 sys.path.insert(0, os.path.dirname(__file__))
-from measure import save_results  # noqa: E402
+from measure import save_results, seed_arguments  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results" / "one_shot.json"
 ACCURACY_TARGET = 0.80
@@ -29,10 +28,7 @@ SECONDS_TARGET = 600
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("seeds", nargs="*", type=int, default=[0])
-    parser.add_argument("--save", action="store_true", help=f"write {RESULTS.name}")
-    args = parser.parse_args()
+    args = seed_arguments(__doc__.splitlines()[0], RESULTS, default_seeds=(0,))
     runs = omniglot.load_one_shot_runs(size=recipes.OMNIGLOT_SIZE)
     mnist_cnn = sl.load_model(PRETRAINED_DIR / "cnn.keras").base_network
     rows = [

@@ -20,6 +20,7 @@ sys.path.insert(0, os.path.dirname(__file__))
 from measure import EpochSeconds, save_results  # noqa: E402, I001  (it quiets TensorFlow first)
 
 import siamese_lib as sl  # noqa: E402
+from siamese_lib.pairs import steps_per_epoch  # noqa: E402
 import keras  # noqa: E402
 
 EPOCHS = 4
@@ -53,7 +54,8 @@ def main():
         "pair_dataset (tf.data, what train uses)": seconds_per_epoch(
             lambda model, timer: model.fit(
                 sl.pair_dataset(x, y, epochs=EPOCHS, pairs_per_epoch=PAIRS),
-                steps_per_epoch=-(-PAIRS // 128), epochs=EPOCHS, verbose=0, shuffle=False,
+                steps_per_epoch=steps_per_epoch(PAIRS, 128), epochs=EPOCHS, verbose=0,
+                shuffle=False,
                 callbacks=[timer])),
     }
     base = rows["in-memory float32 arrays (the blog's way)"]

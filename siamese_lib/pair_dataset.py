@@ -15,7 +15,6 @@ Explained in notebooks/04_training.ipynb.
 
 from __future__ import annotations
 
-import math
 import random
 
 import numpy as np
@@ -118,7 +117,7 @@ def pair_dataset(
     Each element is `((a, b), labels)`: a and b float32 (m, H, W, 1) in [0, 1], labels float32
     (m,), 1.0 = same digit, where m = batch_size (the last batch of an epoch may be smaller).
     The dataset holds `epochs` epochs one after the other: pass
-    `steps_per_epoch=steps_per_epoch(pairs_per_epoch, batch_size)` to `fit`.
+    `steps_per_epoch=steps_per_epoch(pairs_per_epoch, batch_size)` (from `pairs`) to `fit`.
 
     Args:
         x: images, uint8 (N, H, W) in 0..255 or float (N, H, W[, 1]) in [0, 1].
@@ -169,11 +168,6 @@ def distributed_pair_dataset(
                             pipelines=context.num_input_pipelines)
 
     return strategy.distribute_datasets_from_function(for_this_worker)
-
-
-def steps_per_epoch(pairs_per_epoch: int, batch_size: int) -> int:
-    """Batches in one epoch; the last may be smaller."""
-    return math.ceil(pairs_per_epoch / batch_size)
 
 
 def model_input(images: tf.Tensor) -> tf.Tensor:

@@ -96,6 +96,11 @@ def _class_index(y: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.
     return classes, order, starts, counts
 
 
+def steps_per_epoch(pairs_per_epoch: int, batch_size: int) -> int:
+    """Batches in one epoch; the last may be smaller."""
+    return math.ceil(pairs_per_epoch / batch_size)
+
+
 def shift_offsets(n: int, shift: int, seed) -> np.ndarray:
     """Random offsets for `shift_images`: int32 (n, 4), each in 0 .. 2 * shift.
 
@@ -169,7 +174,7 @@ class PairStream(keras.utils.PyDataset):
         )
 
     def __len__(self) -> int:
-        return math.ceil(self.pairs_per_epoch / self.batch_size)
+        return steps_per_epoch(self.pairs_per_epoch, self.batch_size)
 
     def __getitem__(self, index: int):
         if not 0 <= index < len(self):

@@ -9,14 +9,13 @@ Used by `make models` (siamese_lib.pretrained), `make bench` and notebooks 06 an
 
 from __future__ import annotations
 
-import math
-
 import keras
 import numpy as np
 
 from .class_batches import ClassBatches
 from .losses import BatchContrastiveLoss, TripletLoss
 from .model import build_base_network
+from .pairs import steps_per_epoch
 from .siamese_model import SiameseModel, build_siamese
 from .training import seed_everything, train, train_embedding
 
@@ -35,7 +34,7 @@ CNN_SHIFT = 2
 def cnn_optimizer(epochs: int = CNN_EPOCHS, pairs_per_epoch: int = 60_000,
                   batch_size: int = 128) -> keras.optimizers.Optimizer:
     """Adam whose learning rate falls from 0.002 to 0 along a cosine over the whole run."""
-    steps = epochs * math.ceil(pairs_per_epoch / batch_size)
+    steps = epochs * steps_per_epoch(pairs_per_epoch, batch_size)
     return keras.optimizers.Adam(keras.optimizers.schedules.CosineDecay(CNN_LEARNING_RATE, steps))
 
 

@@ -18,8 +18,8 @@ from .pair_dataset import (
     distributed_pair_dataset,
     pair_dataset,
     shuffled_batch_orders,
-    steps_per_epoch,
 )
+from .pairs import steps_per_epoch
 from .siamese_model import SiameseModel
 
 
@@ -200,18 +200,23 @@ def _one_copy_per_replica(logs: dict) -> dict:
     return {name: ops.reshape(value, (1,)) for name, value in logs.items()}
 
 
-def _is_multi_worker(strategy: tf.distribute.Strategy) -> bool:
+def _cluster(strategy: tf.distribute.Strategy | None) -> dict:
+    """The strategy's cluster from `TF_CONFIG`, {} outside a cluster."""
     resolver = getattr(strategy, "cluster_resolver", None)
-    return bool(resolver is not None and resolver.cluster_spec().as_dict())
+    return resolver.cluster_spec().as_dict() if resolver is not None else {}
+
+
+def _is_multi_worker(strategy: tf.distribute.Strategy) -> bool:
+    return bool(_cluster(strategy))
 
 
 def is_chief(strategy: tf.distribute.Strategy | None = None) -> bool:
     """Whether this process should save the model: True unless it is a worker of a cluster
     (`TF_CONFIG`) other than the chief (task "chief", or "worker" 0 when there is none)."""
-    resolver = getattr(strategy, "cluster_resolver", None)
-    cluster = resolver.cluster_spec().as_dict() if resolver is not None else {}
+    cluster = _cluster(strategy)
     if not cluster:
         return True
+    resolver = strategy.cluster_resolver
     if resolver.task_type == "chief":
         return True
     return "chief" not in cluster and resolver.task_type == "worker" and resolver.task_id == 0

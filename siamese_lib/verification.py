@@ -73,8 +73,8 @@ def evaluate_pairs(
     same = labels == 1.0
 
     def accuracy(mask: np.ndarray) -> float:
-        return float(np.mean(keras.ops.convert_to_numpy(
-            pair_accuracy(labels[mask], d[mask], threshold))))
+        return float(accuracy_vs_threshold([threshold], labels=labels[mask],
+                                           distances=d[mask])[0])
 
     return PairEvaluation(
         accuracy=accuracy(np.ones_like(same)),

@@ -4,7 +4,6 @@ Both runs start fresh Python processes: logical devices and TF_CONFIG must be se
 TensorFlow starts. Explained in the README ("Training on several GPUs or machines").
 """
 
-import importlib.util
 import json
 import subprocess
 import sys
@@ -14,16 +13,9 @@ import numpy as np
 import pytest
 
 import siamese_lib as sl
+from tools import multi_worker
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def load_tool(name):
-    """A script of tools/ as a module."""
-    spec = importlib.util.spec_from_file_location(name, ROOT / "tools" / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 @pytest.mark.slow
@@ -45,8 +37,7 @@ def test_mirrored_strategy_on_two_devices_trains_like_one_device():
 
 @pytest.mark.slow
 def test_two_worker_processes_train_one_model(tmp_path, mnist):
-    cluster = load_tool("multi_worker")
-    workers = cluster.launch(2, tmp_path, timeout=300,
+    workers = multi_worker.launch(2, tmp_path, timeout=300,
                              worker_args=["--images", "6000", "--pairs", "4096",
                                           "--epochs", "2"])
     assert [w["index"] for w in workers] == [0, 1]
@@ -71,20 +62,18 @@ def test_launch_stops_the_cluster_when_one_worker_fails(tmp_path):
     step. The launcher must notice, kill worker 0, and report worker 1."""
     import time
 
-    cluster = load_tool("multi_worker")
     start = time.monotonic()
     with pytest.raises(RuntimeError, match="worker 1 failed"):
-        cluster.launch(2, tmp_path, timeout=240, worker_args=["--fail-worker", "1"])
+        multi_worker.launch(2, tmp_path, timeout=240, worker_args=["--fail-worker", "1"])
     assert time.monotonic() - start < 120  # long before the timeout
     assert "failing on purpose" in (tmp_path / "worker_1.log").read_text()
     assert not list(tmp_path.glob("*.keras")) and not list(tmp_path.glob("worker_*.json"))
 
 
 def test_tf_config_names_every_worker_and_this_one():
-    cluster = load_tool("multi_worker")
-    ports = cluster.free_ports(2)
+    ports = multi_worker.free_ports(2)
     assert len(set(ports)) == 2 and all(1024 <= p < 65536 for p in ports)
-    config = cluster.tf_config(ports, 1)
+    config = multi_worker.tf_config(ports, 1)
     assert config == {"cluster": {"worker": [f"127.0.0.1:{ports[0]}",
                                              f"127.0.0.1:{ports[1]}"]},
                       "task": {"type": "worker", "index": 1}}
