@@ -12,10 +12,11 @@ import os
 from pathlib import Path
 
 import numpy as np
-from PIL import Image, UnidentifiedImageError
+from PIL import Image
 
 from .atomic import atomic_path
 from .errors import ImageFileError
+from .preprocessing import load_image
 
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".gif", ".tif", ".tiff", ".webp")
 SIDE = 28
@@ -32,19 +33,29 @@ def load_digit_image(path: str | os.PathLike) -> np.ndarray:
 
     Raises:
         FileNotFoundError: no such file.
-        ImageFileError: the file is not an image PIL can read.
+        ImageFileError: the file is not a picture of a supported format (PNG, JPEG, GIF, BMP,
+            WEBP, TIFF), is damaged, or is too large to open safely; the message names it.
     """
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"No image file at {path}. Check the path and the file name.")
-    try:
-        with Image.open(path) as image:
-            gray = image.convert("L").resize((SIDE, SIDE))
-    except (UnidentifiedImageError, OSError, ValueError) as error:
-        raise ImageFileError(
-            f"{path} is not a readable image ({error}). Use a PNG or JPEG file of one digit."
-        ) from error
+    image = load_image(path)  # safely: picture formats only, size checked, shrunk, upright
+    gray = _as_8_bit_gray(image, str(path)).resize((SIDE, SIDE))
     return (np.asarray(gray, dtype=np.float32) / 255.0).reshape(SIDE, SIDE, 1)
+
+
+def _as_8_bit_gray(image: Image.Image, name: str) -> Image.Image:
+    """The image in grey, 0..255 (16-bit and float images scaled, not clipped)."""
+    if image.mode in ("I", "F"):
+        pixels = np.asarray(image, dtype=np.float64)
+        top = 65535.0 if image.info.get("bits") == 16 or pixels.max() > 255 else 255.0
+        if image.mode == "F" and pixels.max() <= 1.0:
+            top = 1.0
+        if not np.isfinite(pixels).all():
+            raise ImageFileError(f"{name}: has pixels that are not "
+                                 "numbers (NaN or infinity). Export the picture again.")
+        return Image.fromarray((np.clip(pixels / top, 0, 1) * 255).astype(np.uint8))
+    return image.convert("L")
 
 
 def label_from_path(path: Path, root: Path) -> int:

@@ -25,12 +25,39 @@ import numpy as np
 import tensorflow as tf
 from keras import ops
 
+ONE_LABEL_PER_PAIR = ("pass one label per pair, the labels of the pairs whose distances "
+                      "y_pred holds ((batch,) or (batch, 1) each)")
+
 
 def _flat_pair(y_true, y_pred):
-    """Both as float vectors (batch,), in y_pred's float dtype."""
+    """Both as float vectors (batch,), in y_pred's float dtype, checked to be as long.
+
+    Raises:
+        ValueError: y_true and y_pred hold different numbers of values, when their shapes are
+            known (always outside `tf.function`). Inside a traced function with an unknown
+            batch size, the same check runs with the graph, as a TensorFlow assertion (under
+            XLA, which skips assertions, the reshape onto y_pred's shape fails instead).
+    """
     y_pred = ops.reshape(ops.convert_to_tensor(y_pred), (-1,))
-    y_true = ops.cast(ops.reshape(y_true, (-1,)), y_pred.dtype)
-    return y_true, y_pred
+    y_true = ops.reshape(ops.convert_to_tensor(y_true), (-1,))
+    return ops.cast(_as_long_as(y_true, y_pred), y_pred.dtype), y_pred
+
+
+def _as_long_as(y_true, y_pred):
+    """y_true (n,), checked to have as many values as y_pred (m,)."""
+    n_true, n_pred = y_true.shape[0], y_pred.shape[0]
+    if n_true is not None and n_pred is not None:
+        if n_true != n_pred:
+            raise ValueError(f"y_true holds {n_true} labels but y_pred {n_pred} distances: "
+                             f"{ONE_LABEL_PER_PAIR}.")
+        return y_true
+    if keras.config.backend() == "tensorflow":  # a graph traced with an unknown batch size
+        check = tf.debugging.assert_equal(tf.size(y_true), tf.size(y_pred),
+                                          message=f"y_true and y_pred hold different numbers "
+                                          f"of values: {ONE_LABEL_PER_PAIR}. Their counts:")
+        with tf.control_dependencies([check]):
+            y_true = tf.identity(y_true)
+    return ops.reshape(y_true, ops.shape(y_pred))
 
 
 class MarginLoss(keras.losses.Loss):
@@ -49,7 +76,8 @@ def contrastive_loss(y_true, y_pred, margin: float = 1.0):
 
     A Keras-style loss function, like `keras.losses.mean_squared_error`: labels y (batch,) or
     (batch, 1), distances d (batch, 1) or (batch,) -> per-pair losses (batch,), d's dtype.
-    `ContrastiveLoss(margin)` wraps it for `compile(loss=...)`.
+    `ContrastiveLoss(margin)` wraps it for `compile(loss=...)`. One label per distance: a
+    ValueError names both counts otherwise (1 label would broadcast over 8 distances).
     """
     y_true, d = _flat_pair(y_true, y_pred)
     same_term = ops.square(d)
@@ -78,7 +106,8 @@ def pair_accuracy(y_true, y_pred, threshold: float = 0.5):
 
     A Keras-style metric function, like `keras.metrics.binary_accuracy`: labels y (batch,) or
     (batch, 1), distances d (batch, 1) or (batch,) -> (batch,), d's float dtype.
-    `PairAccuracy(threshold)` averages it over batches for `compile(metrics=[...])`.
+    `PairAccuracy(threshold)` averages it over batches for `compile(metrics=[...])`. One label
+    per distance: a ValueError names both counts otherwise.
     """
     y_true, d = _flat_pair(y_true, y_pred)
     predicted_same = ops.cast(d < threshold, d.dtype)

@@ -11,14 +11,20 @@ from keras import layers, ops
 
 INPUT_SHAPE = (28, 28, 1)
 DISTANCES = ("euclidean", "squared", "manhattan")
+PIXEL_TOLERANCE = 1e-6  # how far outside [0, 1] a float pixel may stray (rounding)
 
 
 def to_model_input(images: np.ndarray, shape: tuple[int, ...] = INPUT_SHAPE) -> np.ndarray:
     """Images as the network expects them: float32 (N, *shape) in [0, 1], (N, 28, 28, 1) by
     default.
 
-    Accepts uint8 images in 0..255 (divided by 255) or float images already in [0, 1], with or
-    without the channel axis: (N, 28, 28), (N, 28, 28, 1).
+    Accepts uint8 images in 0..255 (divided by 255), or images already in [0, 1]: float, bool
+    (0.0 / 1.0) or another integer dtype holding only 0 and 1; with or without the channel
+    axis: (N, 28, 28), (N, 28, 28, 1).
+
+    Raises:
+        ValueError: a wrong shape, or values the network would misread (see
+            `check_pixel_values`): float images in 0..255 are refused, not passed on unscaled.
     """
     images = np.asarray(images)
     shape = tuple(shape)
@@ -27,9 +33,40 @@ def to_model_input(images: np.ndarray, shape: tuple[int, ...] = INPUT_SHAPE) -> 
     if images.ndim != len(shape) + 1 or images.shape[1:] != shape:
         raise ValueError(f"Expected images of shape (N, {', '.join(map(str, shape[:-1]))}) or "
                          f"(N, {', '.join(map(str, shape))}), got {images.shape}.")
+    check_pixel_values(images)
     if images.dtype == np.uint8:
         return images.astype(np.float32) / np.float32(255.0)
     return images.astype(np.float32, copy=False)
+
+
+def check_pixel_values(images: np.ndarray, name: str = "images") -> None:
+    """Refuse pixel values the network would misread; uint8 images (0..255) always pass.
+
+    Any other dtype must hold finite values in [0, 1], give or take `PIXEL_TOLERANCE` (float32
+    rounding: a box-filtered white pixel can come out as 1.0000001). Bool passes (0 / 1);
+    complex, text and object arrays are refused. The commonest mistake caught: float images
+    still in 0..255, which the network would take as 255 times too bright.
+
+    Raises:
+        ValueError: naming `name`, the range found and what to do.
+    """
+    images = np.asarray(images)
+    if images.dtype == np.uint8 or images.dtype == np.bool_ or images.size == 0:
+        return
+    if not (np.issubdtype(images.dtype, np.integer) or np.issubdtype(images.dtype, np.floating)):
+        raise ValueError(f"{name} must hold numbers (uint8 in 0..255, or float in [0, 1]), got "
+                         f"dtype {images.dtype}.")
+    low, high = float(np.min(images)), float(np.max(images))
+    if not (np.isfinite(low) and np.isfinite(high)):
+        raise ValueError(f"{name} holds NaN or infinite values: images must be finite, uint8 "
+                         "in 0..255 or float in [0, 1]. Check how they were made (a division "
+                         "by zero?).")
+    if low < -PIXEL_TOLERANCE or high > 1.0 + PIXEL_TOLERANCE:
+        raise ValueError(
+            f"{name} holds {images.dtype} values from {low:g} to {high:g}, outside [0, 1]. The "
+            "network expects uint8 images in 0..255 or float images in [0, 1]: if they are in "
+            f"0..255, divide them by 255 ({name} / 255) or pass them as uint8 "
+            f"({name}.astype(np.uint8)); else scale them into [0, 1].")
 
 
 def build_base_network(

@@ -17,10 +17,12 @@ training image (one per character, all from one alphabet); report the mean accur
 
 from __future__ import annotations
 
+import hashlib
 import io
 import os
 import re
 import zipfile
+import zlib
 from dataclasses import dataclass
 from operator import itemgetter
 from pathlib import Path
@@ -32,6 +34,7 @@ from .checksums import check_sum, read_sums
 from .errors import DataFileError
 from .one_shot import OneShotRun
 from .places import restore_hint, shipped
+from .safe_files import check_zip_members, open_binary
 
 SHIPPED_OMNIGLOT_DIR = shipped("omniglot")
 BACKGROUND_ZIPS = ("images_background_small1.zip", "images_background_small2.zip")
@@ -39,6 +42,10 @@ RUNS_ZIP = "all_runs.zip"
 ORIGINAL_SIZE = 105
 RESTORE_COMMAND = restore_hint("omniglot")
 RESTORE = f"restore the shipped copy with {RESTORE_COMMAND}"
+# Limits checked before a zip file is unpacked (the shipped ones unpack to under 1 MB; all of
+# Omniglot, 32,460 images, to about 40 MB): raise them for a bigger set of your own.
+OMNIGLOT_ZIP_MAX_BYTES = 256 * 1024**2
+OMNIGLOT_ZIP_MAX_MEMBERS = 100_000
 
 
 @dataclass
@@ -75,7 +82,9 @@ def load_background(path: str | os.PathLike | None = None, *, size: int = 28) ->
             averages pixels (Pillow's BOX filter), so thin strokes stay grey, not lost.
 
     Raises:
-        DataFileError: a file is missing, damaged, or fails its checksum.
+        DataFileError: a file is missing, unreadable, damaged, fails its checksum, holds an
+            image that is not 105 x 105, or would unpack to more than `OMNIGLOT_ZIP_MAX_BYTES`
+            (checked before unpacking).
     """
     _check_size(size)
     folder = _folder(path)
@@ -124,7 +133,8 @@ def load_one_shot_runs(path: str | os.PathLike | None = None, *,
     with _open_checked_zip(folder, RUNS_ZIP, path is None) as archive:
         images = dict(_read_pngs(archive, folder / RUNS_ZIP, size))
         label_files = sorted(n for n in archive.namelist() if n.endswith("/class_labels.txt"))
-        labels = {name: archive.read(name).decode() for name in label_files}
+        labels = {name: _read_member(archive, folder / RUNS_ZIP, name).decode("utf-8", "replace")
+                  for name in label_files}  # undecodable bytes name no image: refused in _run
     runs = [_run(label_file, text, images, folder / RUNS_ZIP)
             for label_file, text in labels.items()]
     if len(runs) != 20:
@@ -194,18 +204,35 @@ def _folder(path: str | os.PathLike | None) -> Path:
 
 
 def _open_checked_zip(folder: Path, zip_name: str, required_sums: bool) -> zipfile.ZipFile:
-    """The zip file, read once and checked against SHA256SUMS (always for the shipped copy)."""
+    """The zip file, read once, checked against SHA256SUMS (always for the shipped copy) and
+    measured (`OMNIGLOT_ZIP_MAX_BYTES`, `OMNIGLOT_ZIP_MAX_MEMBERS`) before anything in it is
+    unpacked."""
     file = folder / zip_name
     sums = read_sums(folder, required=required_sums, restore=RESTORE_COMMAND)
     if not file.is_file():
         raise DataFileError(f"Missing Omniglot file: {file}. Copy it there, or {RESTORE}.")
-    content = file.read_bytes()
+    with open_binary(file, DataFileError) as stream:
+        content = stream.read()
     if sums is not None:
-        check_sum(file, content, sums, of="the file", restore=RESTORE_COMMAND)
+        check_sum(file, hashlib.sha256(content).hexdigest(), sums, of="the file",
+                  restore=RESTORE_COMMAND)
     try:
-        return zipfile.ZipFile(io.BytesIO(content))
-    except zipfile.BadZipFile as error:
+        archive = zipfile.ZipFile(io.BytesIO(content))
+    except (zipfile.BadZipFile, ValueError) as error:
         raise DataFileError(f"{file} is not a readable zip file ({error}): {RESTORE}.") from error
+    check_zip_members(archive, file, max_bytes=OMNIGLOT_ZIP_MAX_BYTES,
+                      max_members=OMNIGLOT_ZIP_MAX_MEMBERS,
+                      limit_name="siamese_lib.omniglot.OMNIGLOT_ZIP_MAX_BYTES",
+                      error=DataFileError, fix=f"Replace it, or {RESTORE}.")
+    return archive
+
+
+def _read_member(archive: zipfile.ZipFile, file: Path, name: str) -> bytes:
+    """The bytes of member `name` of the zip `file` (never more than its declared size)."""
+    try:
+        return archive.read(name)
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError) as error:
+        raise DataFileError(f"{file}: {name} cannot be unpacked ({error}): {RESTORE}.") from error
 
 
 def _check_size(size: int) -> None:
@@ -217,17 +244,26 @@ def _check_size(size: int) -> None:
 
 def _read_pngs(archive: zipfile.ZipFile, file: Path,
                size: int) -> list[tuple[str, np.ndarray]]:
-    """(member name, uint8 (size, size) ink-bright image) for every PNG in the zip `file`."""
+    """(member name, uint8 (size, size) ink-bright image) for every PNG in the zip `file`.
+
+    Each PNG must be Omniglot's 105 x 105 pixels; its size is read from its header before any
+    pixel is decoded, so a PNG that would unpack to gigapixels is refused unread."""
     out = []
     for name in sorted(archive.namelist()):
         if not name.endswith(".png"):
             continue
+        content, original = _read_member(archive, file, name), (ORIGINAL_SIZE, ORIGINAL_SIZE)
         try:
-            with Image.open(io.BytesIO(archive.read(name))) as picture:
-                ink = 255 - np.asarray(picture.convert("L"), dtype=np.uint8)
-        except (OSError, zipfile.BadZipFile, ValueError) as error:
+            with Image.open(io.BytesIO(content)) as picture:
+                found = picture.size  # from the header: nothing decoded yet
+                if found == original:
+                    ink = 255 - np.asarray(picture.convert("L"), dtype=np.uint8)
+        except (OSError, ValueError, Image.DecompressionBombError) as error:
             raise DataFileError(f"{file}: {name} cannot be read as an image ({error}): "
                                 f"{RESTORE}.") from error
+        if found != original:
+            raise DataFileError(f"{file}: {name} is {found[0]}x{found[1]} pixels, not "
+                                f"Omniglot's {ORIGINAL_SIZE}x{ORIGINAL_SIZE}: {RESTORE}.")
         if size != ink.shape[0]:
             ink = np.asarray(Image.fromarray(ink).resize((size, size), Image.Resampling.BOX))
         out.append((name, ink))

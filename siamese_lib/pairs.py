@@ -16,6 +16,7 @@ import math
 import keras
 import numpy as np
 
+from .checks import class_labels, real_number, same_length, whole_number
 from .model import to_model_input
 
 
@@ -30,19 +31,24 @@ def make_pair_indices(
     chosen uniformly among all of them, then one image of each. Pairs come shuffled.
 
     Args:
-        y: labels (N,), any integer dtype.
-        n_pairs: how many pairs.
+        y: labels (N,), any integer dtype (not bool or float).
+        n_pairs: how many pairs, an int >= 0.
         seed: an int or a numpy Generator; the same seed gives the same pairs.
         same_fraction: share of same-class pairs; `round(n_pairs * same_fraction)` exactly.
 
     Returns:
         `(i, j, labels)`: int64 (n_pairs,), int64 (n_pairs,), float32 (n_pairs,) with
         1.0 where `y[i] == y[j]` and 0.0 elsewhere.
+
+    Raises:
+        ValueError: naming the argument that is not as described above, or when y has too few
+            classes or images per class for the pairs asked for.
     """
-    if not 0.0 <= same_fraction <= 1.0:
+    n_pairs = whole_number("n_pairs", n_pairs, minimum=0)
+    if not 0.0 <= real_number("same_fraction", same_fraction) <= 1.0:
         raise ValueError(f"same_fraction must lie in [0, 1], got {same_fraction}.")
     rng = np.random.default_rng(seed)
-    classes, order, starts, counts = _class_index(np.asarray(y))
+    classes, order, starts, counts = _class_index(class_labels("y", y))
     n_same = round(n_pairs * same_fraction)
     n_different = n_pairs - n_same
     if n_same and counts.min() < 2:
@@ -80,16 +86,14 @@ def make_pairs(
     The images keep x's dtype and shape per image (uint8 (n_pairs, 28, 28) for MNIST);
     labels are float32 (n_pairs,), 1.0 = same digit.
     """
-    if len(x) != len(y):
-        raise ValueError(f"x has {len(x)} images but y has {len(y)} labels.")
+    same_length("x", x, "y", y, nouns=("images", "labels"))
     i, j, labels = make_pair_indices(y, n_pairs, seed=seed, same_fraction=same_fraction)
     return x[i], x[j], labels
 
 
 def _class_index(y: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Group indices by class: `order[starts[c] : starts[c] + counts[c]]` are class c's indices."""
-    if y.ndim != 1 or len(y) == 0:
-        raise ValueError(f"y must be a non-empty 1-D array of labels, got shape {y.shape}.")
+    """Group the indices of labels y (N,) by class: `order[starts[c] : starts[c] + counts[c]]`
+    are class c's indices."""
     classes, counts = np.unique(y, return_counts=True)
     order = np.argsort(y, kind="stable")
     starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
@@ -159,8 +163,7 @@ class PairStream(keras.utils.PyDataset):
         first_epoch: int = 1, **py_dataset_args,
     ):
         super().__init__(**py_dataset_args)
-        if len(x) != len(y):
-            raise ValueError(f"x has {len(x)} images but y has {len(y)} labels.")
+        same_length("x", x, "y", y, nouns=("images", "labels"))
         self.x, self.y = x, np.asarray(y)
         self.pairs_per_epoch, self.batch_size = pairs_per_epoch, batch_size
         self.seed, self.fresh_each_epoch, self.shift = seed, fresh_each_epoch, shift

@@ -1,7 +1,9 @@
 """Saving and loading trained models, safely.
 
-Saves are atomic (a temporary file renamed into place), so an interrupted save never leaves a
-broken model behind. Loads use `safe_mode=True` and need no `custom_objects`: every custom
+Saves are atomic (a temporary file synced to disk, then renamed into place), so an interrupted
+save never leaves a broken model behind. Before Keras opens a file, `load_model` checks that it
+can be read and measures the zip archive it must be (`MODEL_FILE_MAX_BYTES`), so that a zip
+bomb is refused unread. Loads use `safe_mode=True` and need no `custom_objects`: every custom
 piece (SiameseModel, PairDistance, ContrastiveLoss, PairAccuracy) is a registered serializable
 object. A model file saved before siamese_lib 0.2 (a functional model around one base network)
 loads as a `SiameseModel` with the margin of its saved loss (else 1) and half of it as threshold.
@@ -19,7 +21,14 @@ from . import losses, model  # noqa: F401  (registers the custom objects before 
 from .atomic import atomic_path
 from .errors import ModelFileError
 from .model import PairDistance
+from .safe_files import check_zip_members, open_binary
 from .siamese_model import SiameseModel
+
+# A .keras file is a zip archive: config.json, metadata.json, model.weights.h5 (the shipped
+# models unpack to under 2 MB). `load_model` refuses archives that would unpack to more than
+# this, or that hold more members, before Keras opens them: raise the limits for a bigger model.
+MODEL_FILE_MAX_BYTES = 1 << 30  # 1 GiB
+MODEL_FILE_MAX_MEMBERS = 1000
 
 HOW_TO_MAKE_ONE = (
     "Train and save one with notebooks/04_training.ipynb, or in Python: "
@@ -41,16 +50,15 @@ def load_model(path: str | os.PathLike, *, compile: bool = True) -> keras.Model:
     """Load a model saved by `save_model`, with `safe_mode=True` and no `custom_objects`.
 
     Raises:
-        ModelFileError: no file there, or the file is not a loadable `.keras` model.
+        ModelFileError: no file there, a file that cannot be read (permissions), a file that is
+            not a loadable `.keras` model, or an archive that would unpack to more than
+            `MODEL_FILE_MAX_BYTES` (1 GiB) or holds more than `MODEL_FILE_MAX_MEMBERS` files
+            (a zip bomb), refused before Keras opens it.
     """
     path = Path(path)
     if not path.is_file():
         raise ModelFileError(f"No model file at {path}. {HOW_TO_MAKE_ONE}")
-    if not zipfile.is_zipfile(path):
-        raise ModelFileError(
-            f"{path} is not a Keras 3 model file (a .keras file is a zip archive); it is "
-            f"damaged or of another format. {HOW_TO_MAKE_ONE}"
-        )
+    _check_archive(path)
     try:
         loaded = keras.saving.load_model(path, compile=compile, safe_mode=True)
     except Exception as error:  # Keras raises many kinds of errors for a damaged archive
@@ -58,6 +66,23 @@ def load_model(path: str | os.PathLike, *, compile: bool = True) -> keras.Model:
             f"Could not load the model in {path} ({error}). {HOW_TO_MAKE_ONE}"
         ) from error
     return _upgraded(loaded)
+
+
+def _check_archive(path: Path) -> None:
+    """Refuse a file that cannot be read, is not a zip archive, or would unpack to too much."""
+    with open_binary(path, ModelFileError) as stream:
+        try:
+            archive = zipfile.ZipFile(stream)
+        except (zipfile.BadZipFile, OSError, EOFError, ValueError) as error:
+            raise ModelFileError(
+                f"{path} is not a Keras 3 model file (a .keras file is a zip archive); it is "
+                f"damaged or of another format ({error}). {HOW_TO_MAKE_ONE}"
+            ) from error
+        with archive:
+            check_zip_members(archive, path, max_bytes=MODEL_FILE_MAX_BYTES,
+                              max_members=MODEL_FILE_MAX_MEMBERS, error=ModelFileError,
+                              limit_name="siamese_lib.persistence.MODEL_FILE_MAX_BYTES",
+                              fix=f"Use another model file. {HOW_TO_MAKE_ONE}")
 
 
 def _upgraded(loaded: keras.Model) -> keras.Model:

@@ -13,7 +13,9 @@ import numpy as np
 import tensorflow as tf
 from keras import ops
 
+from .checks import class_labels, real_number, same_length, whole_number
 from .losses import ContrastiveLoss, PairAccuracy
+from .model import check_pixel_values
 from .pair_dataset import (
     distributed_pair_dataset,
     pair_dataset,
@@ -94,9 +96,20 @@ def train(
     Returns:
         The Keras `History`: `history.history["loss"]`, `["pair_accuracy"]`, and with
         validation data `["val_loss"]`, `["val_pair_accuracy"]`, one value per epoch.
+
+    Raises:
+        ValueError: naming the argument: epochs, batch_size, pairs_per_epoch or
+            validation_pairs not a whole number >= 1 (shift >= 0), margin not > 0, threshold
+            not >= 0 (both finite), images outside [0, 1] (float in 0..255: divide by 255),
+            labels that are not 1-D integers, or images and labels of different lengths.
     """
-    margin = margin if margin is not None else getattr(model, "margin", 1.0)
-    threshold = threshold if threshold is not None else getattr(model, "threshold", 0.5)
+    margin = real_number("margin", margin if margin is not None
+                         else getattr(model, "margin", 1.0), above=0.0)
+    threshold = real_number("threshold", threshold if threshold is not None
+                            else getattr(model, "threshold", 0.5), minimum=0.0)
+    _check_arguments(x_train, y_train, validation_data, epochs=epochs, batch_size=batch_size,
+                     pairs_per_epoch=pairs_per_epoch, validation_pairs=validation_pairs,
+                     shift=shift)
     seed_everything(seed)
     steps = steps_per_epoch(pairs_per_epoch, batch_size)
     batch_order = shuffled_batch_orders(epochs, steps)  # first: building layers uses `random`
@@ -132,6 +145,25 @@ def train(
     if isinstance(model, SiameseModel):
         model.margin, model.threshold = float(margin), float(threshold)
     return history
+
+
+def _check_arguments(x_train, y_train, validation_data, **whole_numbers) -> None:
+    """Refuse what `train` cannot use, naming the argument: counts that are not whole numbers
+    >= 1 (`shift` >= 0), images that are not uint8 or in [0, 1], labels that are not 1-D
+    integers, images and labels of different lengths."""
+    for name, value in whole_numbers.items():
+        whole_number(name, value, minimum=0 if name == "shift" else 1)
+    data = [("x_train", x_train, "y_train", y_train)]
+    if validation_data is not None:
+        if not isinstance(validation_data, tuple | list) or len(validation_data) != 2:
+            raise ValueError("validation_data must be a pair (x_val, y_val) of images and "
+                             f"labels, got {type(validation_data).__name__}.")
+        data.append(("validation_data[0]", validation_data[0],
+                     "validation_data[1]", validation_data[1]))
+    for x_name, x, y_name, y in data:
+        class_labels(y_name, y)
+        same_length(x_name, x, y_name, y, nouns=("images", "labels"))
+        check_pixel_values(x, x_name)
 
 
 def _pairs(strategy: tf.distribute.Strategy | None, x, y, **pair_args):

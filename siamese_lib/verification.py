@@ -13,8 +13,9 @@ from dataclasses import dataclass
 import keras
 import numpy as np
 
+from .checks import class_labels, real_number, same_length, whole_number
 from .losses import pair_accuracy
-from .model import INPUT_SHAPE, to_model_input
+from .model import INPUT_SHAPE, check_pixel_values, to_model_input
 from .pairs import make_pair_indices
 
 
@@ -67,7 +68,21 @@ def evaluate_pairs(
     Pass VALIDATION images to make a choice (a threshold, a recipe), and the TEST split only to
     judge the final model. The same seed gives the same pairs, so models are compared on equal
     terms. `first` and `second` hold the pairs' indices into x, e.g. to show the worst errors.
+
+    Args:
+        x: images, uint8 (N, 28, 28) or float (N, 28, 28[, 1]) in [0, 1].
+        y: their integer class labels (N,).
+        n_pairs: at least 2, so that there is a same and a different pair.
+        threshold: finite, >= 0: pairs closer than this are called "same".
+
+    Raises:
+        ValueError: naming the argument that is not as described above.
     """
+    y = class_labels("y", y)
+    same_length("x", x, "y", y, nouns=("images", "labels"))
+    check_pixel_values(x, "x")
+    n_pairs = whole_number("n_pairs", n_pairs, minimum=2)
+    threshold = real_number("threshold", threshold, minimum=0.0)
     i, j, labels = make_pair_indices(y, n_pairs, seed=seed)
     d = pair_distances(model, x[i], x[j])
     same = labels == 1.0
@@ -112,8 +127,12 @@ def roc_curve(*, labels: np.ndarray, distances: np.ndarray,
         `(false_positive_rate, true_positive_rate, thresholds)`, each (K,), from t below every
         distance (nothing called same: (0, 0)) to t above every distance ((1, 1)). "Positive"
         means "called same": the true positive rate is the share of same pairs called same.
+
+    Raises:
+        ValueError: naming `labels` or `distances`: not 1-D, not as long as each other, empty,
+            labels other than 0 and 1, distances NaN or infinite.
     """
-    distances, same = np.asarray(distances, np.float64), np.asarray(labels) == 1
+    distances, same = _checked_pairs(labels, distances)
     order = np.argsort(distances, kind="stable")
     d_sorted, same_sorted = distances[order], same[order]
     last_of_each_value = np.r_[np.flatnonzero(np.diff(d_sorted)), len(d_sorted) - 1]
@@ -124,6 +143,26 @@ def roc_curve(*, labels: np.ndarray, distances: np.ndarray,
     values = d_sorted[last_of_each_value]  # the distinct distances, ascending
     thresholds = np.r_[values[0], (values[:-1] + values[1:]) / 2, values[-1] + 1e-6]
     return fpr, tpr, thresholds
+
+
+def _checked_pairs(labels, distances) -> tuple[np.ndarray, np.ndarray]:
+    """Distances as float64 (N,) and labels as bool (N,), True = same, after checking both."""
+    labels, distances = np.asarray(labels), np.asarray(distances)
+    for name, values in (("labels", labels), ("distances", distances)):
+        if values.ndim != 1 or len(values) == 0:
+            raise ValueError(f"{name} must be a non-empty 1-D array, got shape {values.shape}.")
+        if values.dtype.kind not in "biuf":  # bool, integer or float
+            raise ValueError(f"{name} must hold numbers, got dtype {values.dtype}.")
+    same_length("labels", labels, "distances", distances, nouns=("labels", "distances"))
+    if not np.all((labels == 0) | (labels == 1)):
+        bad = labels[(labels != 0) & (labels != 1)][0].item()
+        raise ValueError(f"labels must be 1 (same pair) or 0 (different pair), got {bad!r}. "
+                         "Pass pair labels (make_pair_indices' third array), not class labels.")
+    distances = distances.astype(np.float64)
+    if not np.all(np.isfinite(distances)):
+        raise ValueError("distances must be finite: they hold NaN or infinite values (a model "
+                         "that diverged?).")
+    return distances, labels == 1
 
 
 def auc(false_positive_rate: np.ndarray, true_positive_rate: np.ndarray) -> float:

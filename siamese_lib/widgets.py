@@ -1,12 +1,15 @@
 """Compare two digits interactively: pick them from the test set, draw them, or upload them.
 
-    comparer = PairComparer(model, x_test, y_test)
+    comparer = PairComparer({"CNN": cnn, "MLP": mlp}, x_test, y_test)  # or one model
     comparer            # in a notebook: shows the widget
 
 The logic lives in plain functions of arrays (`compare_digits`, `verdict`, `nearest_digits`,
 `distance_bar_html`), so it is tested without a browser; the widget only wires them up.
 Drawing happens in the browser (a small anywidget canvas): strokes render as the pointer moves,
-and the image travels to Python once, when a stroke ends. Explained in
+and their points travel to Python once, when a stroke ends; Python draws them again at MNIST's
+stroke width (`siamese_lib.strokes`). Every handler runs inside one error boundary: whatever
+goes wrong becomes a message in its panel, and the stale result is cleared. Every string a user
+supplies (a file name, an error about it) is escaped before it is shown. Explained in
 notebooks/05_compare_pairs.ipynb.
 """
 
@@ -16,8 +19,10 @@ import base64
 import binascii
 import contextlib
 import io
+import math
 import time
 from dataclasses import dataclass
+from html import escape
 
 import anywidget
 import ipywidgets as w
@@ -32,6 +37,7 @@ from .model import to_model_input
 from .neighbours import majority_vote as majority_digit
 from .preprocessing import preprocess_digit
 from .siamese_model import SiameseModel
+from .strokes import SMALL_DRAWING, check_strokes, draw_strokes, drawing_size
 from .verification import pair_distances
 
 PREVIEW_SCALE = 4  # the 28x28 images the network sees, shown 4x larger
@@ -54,22 +60,27 @@ def verdict(distance: float, threshold: float) -> str:
 
 
 def nearest_digits(model: SiameseModel, image: np.ndarray, embeddings: np.ndarray, *,
-                   k: int = 5) -> tuple[np.ndarray, np.ndarray]:
+                   k: int = 5, exclude: int | None = None) -> tuple[np.ndarray, np.ndarray]:
     """The k reference digits closest to `image`, by the model's own distance (`model.nearest`).
 
     Args:
         image: float32 (28, 28, 1). embeddings: (N, D) from `embed`.
+        exclude: a reference index left out: the image's own, when it is one of them (else it
+            would be its own nearest neighbour, at distance 0, and vote for itself).
 
     Returns:
         `(indices, distances)`: int64 (k,) into the references, float32 (k,), nearest first.
     """
-    indices, distances = model.nearest(image[np.newaxis], embeddings, k=k)
-    return indices[0], distances[0]
+    extra = 0 if exclude is None else 1
+    indices, distances = model.nearest(image[np.newaxis], embeddings, k=k + extra)
+    keep = indices[0] != exclude
+    return indices[0][keep][:k], distances[0][keep][:k]
 
 
 def distance_bar_html(distance: float, threshold: float, margin: float) -> str:
-    """A bar from 0 to 1.5 x margin, with the distance, the threshold and the margin marked."""
-    top = 1.5 * margin
+    """A bar from 0 to 1.5 x margin (the threshold slider's range), with the distance, the
+    threshold and the margin marked."""
+    top = bar_end(margin)
     def at(value: float) -> str:
         return f"{100 * min(max(value, 0.0), top) / top:.1f}%"
     colour = "#2e7d32" if distance < threshold else "#c62828"
@@ -86,6 +97,11 @@ def distance_bar_html(distance: float, threshold: float, margin: float) -> str:
         f'<div style="font-size:11px;color:#555">0 &mdash; threshold {threshold:.2f} '
         f'(dashed) &mdash; margin {margin:.2f} (dotted) &mdash; {top:.2f}</div>'
     )
+
+
+def bar_end(margin: float) -> float:
+    """Where the distance bar and the threshold slider end: 1.5 x the margin."""
+    return round(1.5 * margin, 2)
 
 
 def png_data_url(image: np.ndarray, scale: int = PREVIEW_SCALE) -> str:
@@ -114,10 +130,11 @@ def decode_data_url(url: str) -> bytes:
 class DrawingCanvas(anywidget.AnyWidget):
     """A square canvas to draw a digit with the mouse, a pen or a finger.
 
-    Strokes are drawn by the browser as the pointer moves. When a stroke ends, the whole
-    drawing is sent to Python once, as a PNG data URL in `image_data` (dark ink on white).
-    Setting `image_data` from Python goes through the same observers (that is how the tests
-    draw). `clear()` wipes it.
+    The browser draws the strokes as the pointer moves, with a fixed pen (`line_width`). When
+    a stroke ends, every stroke's points so far go to Python once, in `strokes` (a list of
+    strokes, each a list of [x, y] in canvas pixels); `siamese_lib.strokes.draw_strokes` draws
+    them again at MNIST's stroke width. Setting `strokes` from Python goes through the same
+    observers (that is how the tests draw). `clear()` wipes it.
     """
 
     _esm = """
@@ -130,17 +147,27 @@ class DrawingCanvas(anywidget.AnyWidget):
       canvas.style.cssText =
         "border:1px solid #888;background:#fff;touch-action:none;cursor:crosshair;";
       const ctx = canvas.getContext("2d");
-      const wipe = () => { ctx.fillStyle = "#fff"; ctx.fillRect(0, 0, size, size); };
+      let strokes = [];
+      let stroke = null;
+      const wipe = () => {
+        ctx.fillStyle = "#fff";
+        ctx.fillRect(0, 0, size, size);
+        strokes = [];
+        stroke = null;
+      };
       wipe();
-      let last = null;
       const at = (e) => {
         const r = canvas.getBoundingClientRect();
-        return [(e.clientX - r.left) * size / r.width, (e.clientY - r.top) * size / r.height];
+        const x = (e.clientX - r.left) * size / r.width;
+        const y = (e.clientY - r.top) * size / r.height;
+        return [Math.round(Math.min(Math.max(x, 0), size) * 10) / 10,
+                Math.round(Math.min(Math.max(y, 0), size) * 10) / 10];
       };
       const line = (from, to) => {
         ctx.strokeStyle = "#000";
         ctx.lineWidth = model.get("line_width");
         ctx.lineCap = "round";
+        ctx.lineJoin = "round";
         ctx.beginPath();
         ctx.moveTo(from[0], from[1]);
         ctx.lineTo(to[0], to[1]);
@@ -148,19 +175,21 @@ class DrawingCanvas(anywidget.AnyWidget):
       };
       canvas.addEventListener("pointerdown", (e) => {
         canvas.setPointerCapture(e.pointerId);
-        last = at(e);
-        line(last, last);
+        const point = at(e);
+        stroke = [point];
+        line(point, point);
       });
       canvas.addEventListener("pointermove", (e) => {
-        if (last === null) return;
+        if (stroke === null) return;
         const point = at(e);
-        line(last, point);
-        last = point;
+        line(stroke[stroke.length - 1], point);
+        stroke.push(point);
       });
       const finish = () => {
-        if (last === null) return;
-        last = null;
-        model.set("image_data", canvas.toDataURL("image/png"));
+        if (stroke === null) return;
+        strokes.push(stroke);
+        stroke = null;
+        model.set("strokes", strokes.map((s) => s.slice()));
         model.save_changes();
       };
       canvas.addEventListener("pointerup", finish);
@@ -170,7 +199,7 @@ class DrawingCanvas(anywidget.AnyWidget):
     }
     export default { render };
     """
-    image_data = traitlets.Unicode("").tag(sync=True)
+    strokes = traitlets.List([]).tag(sync=True)
     clear_count = traitlets.Int(0).tag(sync=True)
     size = traitlets.Int(224).tag(sync=True)
     line_width = traitlets.Float(16.0).tag(sync=True)
@@ -178,7 +207,7 @@ class DrawingCanvas(anywidget.AnyWidget):
     def clear(self) -> None:
         """Wipe the drawing, in the browser and here."""
         self.clear_count += 1
-        self.image_data = ""
+        self.strokes = []
 
 
 # ---------------------------------------------------------------- one panel: A or B
@@ -189,26 +218,38 @@ class PanelDigit:
 
     image: np.ndarray  # float32 (28, 28, 1) in [0, 1]
     label: int | None
-    source: str  # e.g. "test set #42", "drawing", "upload: photo.png"
+    source: str  # e.g. "test set #42", "drawing", "upload: photo.png" (shown escaped)
+    kind: str = "test set"  # the panel source it came from: "test set", "draw" or "upload"
+    index: int | None = None  # its index in the test set, for a test digit
 
 
 class DigitPanel:
-    """One side of the comparison: a digit from the test set, a drawing, or an upload."""
+    """One side of the comparison: a digit from the test set, a drawing, or an upload.
+
+    Each source keeps its last digit: switching to it shows that digit again (or a hint to
+    make one), so the panel always shows what is compared.
+    """
 
     SOURCES = ("test set", "draw", "upload")
+    HINTS = {"draw": "Draw a digit in the box above.",
+             "upload": "Choose a picture of one digit (PNG, JPEG, GIF, BMP, WEBP or TIFF)."}
 
     def __init__(self, name: str, x: np.ndarray, y: np.ndarray, on_change, *, seed: int = 0):
         self.name, self.x, self.y = name, x, y
         self._on_change = on_change
         self._rng = np.random.default_rng(seed)
+        self._quiet = False  # set while several controls move together: one update at the end
         self.digit: PanelDigit | None = None
+        self.kept: dict[str, PanelDigit | None] = dict.fromkeys(self.SOURCES)
+        digits = [int(d) for d in np.unique(y)]
 
         self.source = w.ToggleButtons(options=self.SOURCES, value="test set",
                                       style={"button_width": "80px"})
-        self.digit_choice = w.Dropdown(options=list(range(10)), value=0, description="digit",
+        self.digit_choice = w.Dropdown(options=digits, value=digits[0], description="digit",
                                        layout={"width": "130px"})
-        self.index = w.IntSlider(0, min=0, max=int(np.sum(y == 0)) - 1, description="index",
-                                 continuous_update=False, layout={"width": "260px"})
+        self.index = w.IntSlider(0, min=0, max=len(self._indices_of(digits[0])) - 1,
+                                 description="index", continuous_update=False,
+                                 layout={"width": "260px"})
         self.random_button = w.Button(description="random digit", icon="random")
         self.canvas = DrawingCanvas()
         self.clear_button = w.Button(description="clear", icon="eraser")
@@ -222,18 +263,40 @@ class DigitPanel:
         self.upload_controls = w.VBox([self.upload])
         self.controls = w.Box([self.test_controls])
         self.widget = w.VBox([
-            w.HTML(f"<b>Panel {name}</b>"), self.source, self.controls,
+            w.HTML(f"<b>Panel {escape(name)}</b>"), self.source, self.controls,
             w.HTML("<i>what the network sees (28x28):</i>"), self.preview, self.caption,
             self.message,
         ], layout={"border": "1px solid #ccc", "padding": "6px", "width": "300px"})
 
-        self.source.observe(self._source_changed, "value")
-        self.digit_choice.observe(self._digit_changed, "value")
-        self.index.observe(lambda _: self.show_test_digit(), "value")
-        self.random_button.on_click(lambda _: self.random_test_digit())
-        self.canvas.observe(self._drawing_changed, "image_data")
-        self.clear_button.on_click(lambda _: self.canvas.clear())
-        self.upload.observe(self._uploaded, "value")
+        self.source.observe(self._guard(self._source_changed), "value")
+        self.digit_choice.observe(self._guard(self._digit_changed), "value")
+        self.index.observe(self._guard(lambda _: self.show_test_digit()), "value")
+        self.random_button.on_click(self._guard(lambda _: self.random_test_digit()))
+        self.canvas.observe(self._guard(self._drawing_changed), "strokes")
+        self.clear_button.on_click(self._guard(lambda _: self.canvas.clear()))
+        self.upload.observe(self._guard(self._uploaded), "value")
+
+    # -- the error boundary
+    def _guard(self, handler):
+        """`handler` wrapped so that any exception becomes this panel's message."""
+        def guarded(*args):
+            try:
+                handler(*args)
+            except ImageFileError as error:
+                self.clear_digit(str(error))
+            except Exception as error:  # noqa: BLE001  the boundary: shown to the user, not hidden
+                self.clear_digit(f"Something went wrong ({type(error).__name__}: {error}). "
+                                 "The comparison was cleared; try another digit.")
+        return guarded
+
+    @contextlib.contextmanager
+    def _quietly(self):
+        """Move several controls without each one updating the panel."""
+        self._quiet, before = True, self._quiet
+        try:
+            yield
+        finally:
+            self._quiet = before
 
     # -- sources
     def _indices_of(self, digit: int) -> np.ndarray:
@@ -241,20 +304,23 @@ class DigitPanel:
 
     def show_test_digit(self) -> None:
         """Show test digit `digit_choice`, number `index` among that digit's images."""
+        if self._quiet:
+            return
         indices = self._indices_of(self.digit_choice.value)
         k = int(indices[min(self.index.value, len(indices) - 1)])
         self.set_digit(PanelDigit(to_model_input(self.x[k : k + 1])[0], int(self.y[k]),
-                                  f"test set #{k}"))
+                                  f"test set #{k}", "test set", k))
 
     def select_test_image(self, k: int) -> None:
-        """Show test image number k (an index into x)."""
+        """Show test image number k (an index into x): one update, whatever the controls do."""
+        if not 0 <= k < len(self.y):
+            raise ValueError(f"k must be an index into the {len(self.y)} test images, not {k}.")
         digit = int(self.y[k])
-        position = int(np.searchsorted(self._indices_of(digit), k))
-        with self.index.hold_trait_notifications():
+        with self._quietly():
             self.source.value = "test set"
             self.digit_choice.value = digit
             self.index.max = len(self._indices_of(digit)) - 1
-            self.index.value = position
+            self.index.value = int(np.searchsorted(self._indices_of(digit), k))
         self.show_test_digit()
 
     def random_test_digit(self, digit: int | None = None) -> None:
@@ -270,47 +336,78 @@ class DigitPanel:
         controls = {"test set": self.test_controls, "draw": self.draw_controls,
                     "upload": self.upload_controls}
         self.controls.children = [controls[change["new"]]]
+        if self._quiet:
+            return
         if change["new"] == "test set":
             self.show_test_digit()
+        elif self.kept[change["new"]] is not None:
+            self.set_digit(self.kept[change["new"]])
+        else:
+            self.clear_digit(self.HINTS[change["new"]])
 
     def _drawing_changed(self, change) -> None:
         if not change["new"]:
-            self.clear_digit("Draw a digit in the box above.")
+            self.kept["draw"] = None
+            if self.source.value == "draw":
+                self.clear_digit(self.HINTS["draw"])
             return
-        self.load_image_bytes(lambda: decode_data_url(change["new"]), "drawing")
+        side = self.canvas.size
+        strokes = check_strokes(change["new"], side=side)
+        image = preprocess_digit(draw_strokes(strokes, side=side), name="your drawing")
+        self.set_digit(PanelDigit(image, None, "drawing", "draw"))
+        drawn = drawing_size(strokes)
+        if drawn < SMALL_DRAWING * side:
+            self.message.value = _note(f"Drawn small ({drawn:.0f} of {side} pixels): draw "
+                                       "bigger, filling most of the box, for a closer match.")
 
     def _uploaded(self, change) -> None:
         files = change["new"]
         if not files:
             return
         upload = files[0]
-        self.load_image_bytes(lambda: bytes(upload["content"]), f"upload: {upload['name']}")
-
-    def load_image_bytes(self, read, source: str) -> None:
-        """Preprocess an image file's bytes into the panel; a bad file only shows a message."""
-        try:
-            image = preprocess_digit(read())
-        except ImageFileError as error:
-            self.clear_digit(f"&#9888; {error}")
-            return
-        self.set_digit(PanelDigit(image, None, source))
+        with self._quietly():
+            self.upload.value = ()  # so that choosing the same file again is a change too
+        name = str(upload.get("name", "the upload"))
+        image = preprocess_digit(bytes(upload["content"]), name=name)
+        self.set_digit(PanelDigit(image, None, f"upload: {name}", "upload"))
 
     # -- state
+    def show(self, digit: PanelDigit | None) -> None:
+        """Show any digit (e.g. the other panel's), with this panel's controls set to match."""
+        if digit is None:
+            self.clear_digit("")
+            return
+        with self._quietly():
+            self.source.value = digit.kind
+            if digit.index is not None:
+                self.digit_choice.value = digit.label
+                self.index.max = len(self._indices_of(digit.label)) - 1
+                self.index.value = int(np.searchsorted(self._indices_of(digit.label),
+                                                       digit.index))
+        self.set_digit(digit)
+
     def set_digit(self, digit: PanelDigit) -> None:
         self.digit = digit
+        self.kept[digit.kind] = digit
         self.preview.value = (f'<img src="{png_data_url(digit.image)}" width="112" height="112"'
                               ' style="image-rendering:pixelated;border:1px solid #999">')
         known = f", digit {digit.label}" if digit.label is not None else ""
-        self.caption.value = f"<small>{digit.source}{known}</small>"
+        self.caption.value = f"<small>{escape(digit.source)}{known}</small>"
         self.message.value = ""
         self._on_change()
 
     def clear_digit(self, message: str) -> None:
+        """No digit in this panel: a message (plain text, escaped here) says why."""
         self.digit = None
         self.preview.value = ""
         self.caption.value = ""
-        self.message.value = f'<span class="siamese-message" style="color:#b71c1c">{message}</span>'
+        self.message.value = _note(message) if message else ""
         self._on_change()
+
+
+def _note(text: str) -> str:
+    """A message for the user, escaped: file names and errors are shown as text, never run."""
+    return f'<span class="siamese-message" style="color:#b71c1c">&#9888; {escape(text)}</span>'
 
 
 # ---------------------------------------------------------------- the comparer
@@ -319,61 +416,116 @@ class PairComparer:
     """Two panels, their distance and verdict, and panel A's nearest test digits.
 
     Args:
-        model: a `SiameseModel`, e.g. `sl.load_model(...)`.
+        model: a `SiameseModel` (e.g. `sl.load_model(...)`), or a dict name -> SiameseModel:
+            buttons then switch between them (the first is shown first), each at its own
+            threshold and margin.
         x, y: the digits to pick from and to search for neighbours (the test split):
-            uint8 (N, 28, 28), labels (N,).
-        threshold: the starting verdict threshold (the slider can move it); default: the
-            model's own (`model.threshold`: calibrated for the shipped CNN).
+            uint8 (N, 28, 28) or float in [0, 1], labels (N,) in 0..9. At least two digits,
+            and two images of one of them.
+        threshold: the first model's starting verdict threshold (the slider can move it);
+            default: the model's own (`model.threshold`, calibrated for the shipped models).
         margin: drawn on the bar; default: the margin the model was trained with.
+
+    Raises:
+        ValueError: naming the argument that is wrong.
     """
 
-    def __init__(self, model: SiameseModel, x: np.ndarray, y: np.ndarray, *,
-                 threshold: float | None = None, margin: float | None = None, seed: int = 0):
-        threshold = model.threshold if threshold is None else threshold
-        margin = model.margin if margin is None else margin
-        self.model, self.x, self.y, self.margin = model, x, np.asarray(y), margin
-        self.embeddings = embed(model, x)
+    def __init__(self, model, x: np.ndarray, y: np.ndarray, *, threshold: float | None = None,
+                 margin: float | None = None, seed: int = 0):
+        self.models = _check_models(model)
+        self.x, self.y = _check_digits(x, y)
+        first = next(iter(self.models.values()))
+        self.margin = _check_margin(first.margin if margin is None else margin)
+        threshold = _check_threshold(first.threshold if threshold is None else threshold,
+                                     self.margin)
+        if not isinstance(seed, int | np.integer) or isinstance(seed, bool):
+            raise ValueError(f"seed must be an int, not {seed!r}.")
+        self.model = first
+        self._embeddings: dict[str, np.ndarray] = {}
+        self.embeddings = self._embeddings_of(next(iter(self.models)))
         self._rng = np.random.default_rng(seed)
         self.distance: float | None = None  # of the last comparison, None without two digits
         self.nearest: tuple[np.ndarray, np.ndarray] | None = None  # panel A's neighbours
         self.vote: int | None = None  # the digit most of them are
         self.seconds_last_comparison: float | None = None
+        self.comparisons = 0  # how many times the model compared (one per user action)
 
-        self.panel_a = DigitPanel("A", x, self.y, self.update, seed=seed + 1)
-        self.panel_b = DigitPanel("B", x, self.y, self.update, seed=seed + 2)
+        self.panel_a = DigitPanel("A", self.x, self.y, self.compare, seed=seed + 1)
+        self.panel_b = DigitPanel("B", self.x, self.y, self.compare, seed=seed + 2)
         wide = {"width": "auto"}
         self.same_button = w.Button(description="random same pair", icon="clone", layout=wide)
         self.different_button = w.Button(description="random different pair", icon="random",
                                          layout=wide)
         self.swap_button = w.Button(description="swap A and B", icon="exchange", layout=wide)
-        self.threshold = w.FloatSlider(value=threshold, min=0.05, max=round(2 * margin, 2),
+        self.model_choice = w.ToggleButtons(options=list(self.models), description="model",
+                                            layout={} if len(self.models) > 1
+                                            else {"display": "none"})
+        self.threshold = w.FloatSlider(value=threshold, min=0.0, max=bar_end(self.margin),
                                        step=0.01, description="threshold",
                                        continuous_update=True, readout_format=".2f")
         self.result = w.HTML()
         self.bar = w.HTML()
         self.neighbours = w.HTML()
 
-        self.same_button.on_click(lambda _: self.random_pair(same=True))
-        self.different_button.on_click(lambda _: self.random_pair(same=False))
-        self.swap_button.on_click(lambda _: self.swap())
-        self.threshold.observe(lambda _: self.update(), "value")
+        self.same_button.on_click(self._guard(lambda _: self.random_pair(same=True)))
+        self.different_button.on_click(self._guard(lambda _: self.random_pair(same=False)))
+        self.swap_button.on_click(self._guard(lambda _: self.swap()))
+        self.threshold.observe(self._guard(lambda _: self.render_verdict()), "value")
+        self.model_choice.observe(self._guard(lambda change: self.use_model(change["new"])),
+                                  "value")
 
         self.widget = w.VBox([
+            self.model_choice,
             w.HBox([self.same_button, self.different_button, self.swap_button]),
             w.HBox([self.panel_a.widget, self.panel_b.widget]),
             self.threshold, self.result, self.bar,
             w.HTML("<b>Nearest test digits to panel A</b>"), self.neighbours,
         ])
-        self._updating = False
+        self._holding = False
         self.random_pair(same=True)
 
     def _repr_mimebundle_(self, **kwargs):
         return self.widget._repr_mimebundle_(**kwargs)
 
+    # -- the error boundary
+    def _guard(self, handler):
+        """`handler` wrapped so that any exception clears the result and says what happened."""
+        def guarded(*args):
+            try:
+                handler(*args)
+            except Exception as error:  # noqa: BLE001  the boundary: shown to the user
+                self._show_failure(error)
+        return guarded
+
+    def _show_failure(self, error: Exception) -> None:
+        self.distance, self.nearest, self.vote = None, None, None
+        self.bar.value = self.neighbours.value = ""
+        self.result.value = _note(f"The comparison failed ({type(error).__name__}: {error}). "
+                                  "Choose other digits, or re-run the cell.")
+
+    # -- actions
+    def use_model(self, name: str) -> None:
+        """Compare with another of the models: its threshold and margin, its neighbours."""
+        self.model = self.models[name]
+        self.embeddings = self._embeddings_of(name)
+        self.margin = _check_margin(self.model.margin)
+        with self.threshold.hold_trait_notifications():
+            self.threshold.max = bar_end(self.margin)
+            self.threshold.value = min(self.model.threshold, self.threshold.max)
+        self.compare()
+
+    def _embeddings_of(self, name: str) -> np.ndarray:
+        if name not in self._embeddings:
+            self._embeddings[name] = embed(self.models[name], self.x)
+        return self._embeddings[name]
+
     def random_pair(self, same: bool) -> None:
         """Put a random same-digit (or different-digit) pair of test images in the panels."""
-        first = int(self._rng.integers(10))
-        second = first if same else int((first + 1 + self._rng.integers(9)) % 10)
+        digits, counts = np.unique(self.y, return_counts=True)
+        if same:
+            first = second = int(self._rng.choice(digits[counts >= 2]))
+        else:
+            first, second = (int(d) for d in self._rng.choice(digits, size=2, replace=False))
         i = int(self._rng.choice(np.flatnonzero(self.y == first)))
         pool = np.flatnonzero(self.y == second)
         j = int(self._rng.choice(pool[pool != i]))
@@ -385,39 +537,50 @@ class PairComparer:
         """Exchange the two panels' digits."""
         a, b = self.panel_a.digit, self.panel_b.digit
         with self._compared_once():
-            for panel, digit in ((self.panel_a, b), (self.panel_b, a)):
-                if digit is None:
-                    panel.clear_digit("")
-                else:
-                    panel.set_digit(digit)
+            self.panel_a.show(b)
+            self.panel_b.show(a)
 
     @contextlib.contextmanager
     def _compared_once(self):
         """Change both panels inside the block; compare once, at its end."""
-        self._updating = True
+        self._holding = True
         try:
             yield
         finally:
-            self._updating = False
-        self.update()
+            self._holding = False
+        self.compare()
+
+    def compare(self) -> None:
+        """The panels changed: recompute the distance and the neighbours, then the verdict."""
+        if self._holding:
+            return
+        self._guard(self._compare)()
+
+    def _compare(self) -> None:
+        a, b = self.panel_a.digit, self.panel_b.digit
+        self.distance = None
+        self._show_neighbours(a)
+        if a is not None and b is not None:
+            start = time.perf_counter()
+            self.distance = compare_digits(self.model, a.image, b.image)
+            self.seconds_last_comparison = time.perf_counter() - start
+            self.comparisons += 1
+        self.render_verdict()
 
     def update(self) -> None:
-        """Recompute the distance, the verdict, the bar and the neighbours."""
-        if self._updating:
-            return
-        a, b = self.panel_a.digit, self.panel_b.digit
-        self._show_neighbours(a)
-        if a is None or b is None:
-            self.distance = None
+        """Recompute everything (kept for code written against siamese_lib 0.2)."""
+        self.compare()
+
+    def render_verdict(self) -> None:
+        """The verdict and the bar for the current distance and threshold (no model call)."""
+        if self.distance is None:
             self.result.value = "<i>Give both panels a digit to compare them.</i>"
             self.bar.value = ""
             return
-        start = time.perf_counter()
-        self.distance = compare_digits(self.model, a.image, b.image)
-        self.seconds_last_comparison = time.perf_counter() - start
+        a, b = self.panel_a.digit, self.panel_b.digit
         said = verdict(self.distance, self.threshold.value)
         truth = ""
-        if a.label is not None and b.label is not None:
+        if a is not None and b is not None and a.label is not None and b.label is not None:
             right = (said == "same") == (a.label == b.label)
             truth = " &#10004; right" if right else " &#10008; wrong"
         colour = "#2e7d32" if said == "same" else "#c62828"
@@ -432,7 +595,8 @@ class PairComparer:
             self.nearest, self.vote = None, None
             self.neighbours.value = ""
             return
-        indices, distances = nearest_digits(self.model, a.image, self.embeddings, k=5)
+        indices, distances = nearest_digits(self.model, a.image, self.embeddings, k=5,
+                                            exclude=a.index)
         self.nearest, self.vote = (indices, distances), majority_digit(self.y[indices])
         cells = "".join(
             f'<div style="display:inline-block;text-align:center;margin-right:8px">'
@@ -440,5 +604,52 @@ class PairComparer:
             f' height="56" style="image-rendering:pixelated"><br><small>{int(self.y[k])}'
             f" (d={d:.3f})</small></div>"
             for k, d in zip(indices, distances, strict=True))
-        self.neighbours.value = (f'{cells}<div class="siamese-vote">majority vote: '
+        own = " (not counting itself)" if a.index is not None else ""
+        self.neighbours.value = (f'{cells}<div class="siamese-vote">majority vote{own}: '
                                  f"<b>{self.vote}</b></div>")
+
+
+# ---------------------------------------------------------------- checking the arguments
+
+def _check_models(model) -> dict[str, SiameseModel]:
+    models = model if isinstance(model, dict) else {"model": model}
+    if not models:
+        raise ValueError("model must be a SiameseModel or a non-empty dict of them.")
+    for name, candidate in models.items():
+        if not isinstance(candidate, SiameseModel):
+            raise ValueError(f"model {name!r} must be a SiameseModel (load one with "
+                             f"sl.load_model), not {type(candidate).__name__}.")
+    return {str(name): candidate for name, candidate in models.items()}
+
+
+def _check_digits(x, y) -> tuple[np.ndarray, np.ndarray]:
+    x, y = np.asarray(x), np.asarray(y)
+    if x.ndim not in (3, 4) or x.shape[1:3] != (28, 28):
+        raise ValueError(f"x must be digits (N, 28, 28) or (N, 28, 28, 1), got shape {x.shape}.")
+    if y.ndim != 1 or len(y) != len(x):
+        raise ValueError(f"y must hold one label per digit of x ({len(x)}), got shape {y.shape}.")
+    if not np.issubdtype(y.dtype, np.integer) or (len(y) and (y.min() < 0 or y.max() > 9)):
+        raise ValueError("y must hold the digits' labels, integers 0-9.")
+    digits, counts = np.unique(y, return_counts=True)
+    if len(digits) < 2 or counts.max() < 2:
+        counts = dict(zip(digits.tolist(), counts.tolist(), strict=True))
+        raise ValueError("x and y need at least two different digits, and two images of one "
+                         f"digit, for random pairs; got these counts: {counts}.")
+    to_model_input(x)  # refuses unscaled floats, with a message that says what to do
+    return x, y
+
+
+def _check_margin(margin) -> float:
+    if not isinstance(margin, int | float | np.floating) or not math.isfinite(margin) \
+            or margin <= 0:
+        raise ValueError(f"margin must be a positive number, not {margin!r}.")
+    return float(margin)
+
+
+def _check_threshold(threshold, margin: float) -> float:
+    top = bar_end(margin)
+    if not isinstance(threshold, int | float | np.floating) or not math.isfinite(threshold) \
+            or not 0 <= threshold <= top:
+        raise ValueError(f"threshold must be a number from 0 to {top:.2f} (1.5 x the margin), "
+                         f"not {threshold!r}.")
+    return float(threshold)

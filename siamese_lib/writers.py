@@ -19,11 +19,13 @@ import numpy as np
 from .checksums import check_sum, read_sums
 from .errors import DataFileError
 from .places import restore_hint, shipped
+from .safe_files import file_sha256, open_binary
 
 SHIPPED_QMNIST_DIR = shipped("qmnist")
 RESTORE = restore_hint("qmnist")
 TEST_LABELS = "qmnist-test-labels.tsv.gz"
 MNIST_TEST_SIZE = 10_000
+MAX_ROW_BYTES = 1000  # a QMNIST row is 8 numbers, under 40 bytes: longer is not a QMNIST row
 SERIES_WRITERS = {0: "Census Bureau employees", 1: "Census Bureau employees",
                   4: "high-school students"}
 
@@ -59,19 +61,19 @@ def load_test_writers(path: str | os.PathLike | None = None,
             them (proof that the rows line up with the MNIST test images).
 
     Raises:
-        DataFileError: the file is missing, damaged, malformed, or does not line up with
-            `mnist_test_labels`.
+        DataFileError: the file is missing, unreadable, damaged, malformed, or does not line up
+            with `mnist_test_labels`. Only the first 10,000 rows are decompressed, a row at a
+            time (at most `MAX_ROW_BYTES` each), so a hostile file cannot fill the memory.
     """
     folder = SHIPPED_QMNIST_DIR if path is None else Path(path)
     file = folder / TEST_LABELS
     fix = f"restore it with {RESTORE}" if path is None else f"replace {file} with QMNIST's file"
     if not file.is_file():
         raise DataFileError(f"Missing QMNIST label file: {file}. To fix it, {fix}.")
-    content = file.read_bytes()
     sums = read_sums(folder, required=path is None, restore=RESTORE)
     if sums is not None:
-        check_sum(file, content, sums, of="the file", restore=RESTORE)
-    table = _parse_rows(file, content, fix)
+        check_sum(file, file_sha256(file, DataFileError), sums, of="the file", restore=RESTORE)
+    table = _parse_rows(file, _read_rows(file, fix), fix)
     writers = DigitWriters(digit=table[:, 0].astype(np.uint8), series=table[:, 1].astype(np.uint8),
                           writer=table[:, 2].astype(np.int32))
     if mnist_test_labels is not None and not np.array_equal(writers.digit, mnist_test_labels):
@@ -82,14 +84,26 @@ def load_test_writers(path: str | os.PathLike | None = None,
     return writers
 
 
-def _parse_rows(file: Path, content: bytes, fix: str) -> np.ndarray:
-    """The first 10,000 rows' first three columns, as an int64 array of shape (10000, 3)."""
-    try:
-        text = gzip.decompress(content).decode("ascii")
-    except (OSError, EOFError, zlib.error, UnicodeDecodeError) as error:
-        raise DataFileError(f"{file} is not a readable gzip-compressed text file ({error}). "
-                            f"To fix it, {fix}.") from None
-    lines = text.splitlines()[:MNIST_TEST_SIZE]
+def _read_rows(file: Path, fix: str) -> list[str]:
+    """The first 10,000 lines of the gzip-compressed text `file`, decompressed a line at a time,
+    each at most `MAX_ROW_BYTES` long (fewer lines where the file ends first)."""
+    rows: list[str] = []
+    with open_binary(file, DataFileError) as raw, gzip.GzipFile(fileobj=raw) as stream:
+        try:
+            while len(rows) < MNIST_TEST_SIZE and (line := stream.readline(MAX_ROW_BYTES + 1)):
+                if len(line) > MAX_ROW_BYTES:
+                    raise DataFileError(f"{file}, row {len(rows) + 1}: longer than "
+                                        f"{MAX_ROW_BYTES} bytes, not a QMNIST row. To fix it, "
+                                        f"{fix}.")
+                rows.append(line.decode("ascii").rstrip("\r\n"))
+        except (OSError, EOFError, zlib.error, UnicodeDecodeError) as error:
+            raise DataFileError(f"{file} is not a readable gzip-compressed text file ({error}). "
+                                f"To fix it, {fix}.") from None
+    return rows
+
+
+def _parse_rows(file: Path, lines: list[str], fix: str) -> np.ndarray:
+    """The first three columns of the 10,000 rows `lines`, as an int64 array (10000, 3)."""
     if len(lines) < MNIST_TEST_SIZE:
         raise DataFileError(f"{file} has {len(lines):,} rows; the MNIST test set needs "
                             f"{MNIST_TEST_SIZE:,}. To fix it, {fix}.")

@@ -81,7 +81,7 @@ def test_missing_image_file(tmp_path):
 
 def test_not_an_image(tmp_path):
     (tmp_path / "notes_3.jpg").write_text("not a picture")
-    with pytest.raises(sl.ImageFileError, match="notes_3.jpg is not a readable image"):
+    with pytest.raises(sl.ImageFileError, match="notes_3.jpg: not an image that can be read"):
         sl.load_digit_image(tmp_path / "notes_3.jpg")
 
 

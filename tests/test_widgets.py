@@ -1,12 +1,11 @@
 """The widget, driven from Python: buttons clicked, files uploaded, a drawing set, no browser."""
 
-import base64
 import datetime
 import io
 
 import numpy as np
 import pytest
-from PIL import Image, ImageDraw
+from PIL import Image
 
 import siamese_lib as sl
 from siamese_lib import widgets
@@ -33,14 +32,18 @@ def upload(panel, name, data):
                            "last_modified": datetime.datetime(2026, 1, 1)},)
 
 
-def drawing_url(points, width=16):
-    """What the browser's canvas sends: a PNG data URL of dark strokes on white."""
-    image = Image.new("RGB", (224, 224), "white")
-    if points:
-        ImageDraw.Draw(image).line(points, fill="black", width=width)
-    buffer = io.BytesIO()
-    image.save(buffer, format="PNG")
-    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
+def pointer_path(corners, *, steps=15):
+    """What the browser's canvas sends for one stroke through `corners`: the pointer's points,
+    every few pixels along each segment, rounded to 0.1 pixel as the canvas rounds them."""
+    points = [list(corners[0])]
+    for (x0, y0), (x1, y1) in zip(corners, corners[1:], strict=False):
+        for step in range(1, steps + 1):
+            t = step / steps
+            points.append([round(x0 + t * (x1 - x0), 1), round(y0 + t * (y1 - y0), 1)])
+    return points
+
+
+SEVEN = [pointer_path([(60, 40), (170, 40), (100, 190)])]  # a 7, one stroke, 150 px tall
 
 
 def test_shipped_model_loads_safely_and_reaches_its_stated_accuracy(model, mnist):
@@ -78,7 +81,8 @@ def test_starts_with_a_same_pair_and_judges_it(comparer):
     expected = widgets.compare_digits(comparer.model, a.image, b.image)
     assert comparer.distance == pytest.approx(expected)
     assert f"{expected:.3f}" in comparer.result.value
-    assert widgets.verdict(expected, 0.5) in comparer.result.value
+    assert widgets.verdict(expected, comparer.threshold.value) in comparer.result.value
+    assert comparer.threshold.value == comparer.model.threshold  # the calibrated threshold
 
 
 def test_buttons_pick_same_and_different_pairs_and_swap(comparer):
@@ -96,10 +100,13 @@ def test_buttons_pick_same_and_different_pairs_and_swap(comparer):
 def test_threshold_slider_changes_the_verdict_not_the_distance(comparer):
     comparer.different_button.click()
     distance = comparer.distance
-    comparer.threshold.value = round(min(distance + 0.1, 2.0), 2)
+    calls = comparer.comparisons
+    comparer.threshold.value = round(min(distance + 0.1, comparer.threshold.max), 2)
     assert "same" in comparer.result.value and comparer.distance == distance
     comparer.threshold.value = round(max(distance - 0.1, 0.05), 2)
     assert ">different<" in comparer.result.value
+    assert comparer.comparisons == calls  # the slider re-renders the verdict, nothing else
+    assert comparer.threshold.max == 1.5 and "&mdash; 1.50</div>" in comparer.bar.value
 
 
 def test_test_set_controls_choose_digit_and_index(comparer, mnist):
@@ -118,7 +125,7 @@ def test_a_drawing_reaches_the_model_through_the_canvas_trait(comparer):
     panel.source.value = "draw"
     assert panel.controls.children == (panel.draw_controls,)
     before = comparer.distance
-    panel.canvas.image_data = drawing_url([(60, 40), (170, 40), (100, 190)])  # a 7
+    panel.canvas.strokes = SEVEN
     assert panel.digit.source == "drawing" and panel.digit.label is None
     assert comparer.distance != before
     assert comparer.vote == 7 and "majority vote: <b>7</b>" in comparer.neighbours.value
@@ -132,7 +139,7 @@ def test_uploads_good_and_bad_never_raise(comparer):
     panel = comparer.panel_b
     upload(panel, "photo_3.jpg", (SAMPLES / "photo_3.jpg").read_bytes())
     assert panel.digit.source == "upload: photo_3.jpg" and comparer.distance is not None
-    for name, message in [("not_an_image.png", "not an image"), ("blank.png", "No digit found")]:
+    for name, message in [("not_an_image.png", "not an image"), ("blank.png", "no digit found")]:
         upload(panel, name, (SAMPLES / name).read_bytes())
         assert message in panel.message.value and panel.digit is None
         assert comparer.distance is None
@@ -143,10 +150,12 @@ def test_uploads_good_and_bad_never_raise(comparer):
 def test_blank_drawing_and_broken_canvas_data_show_messages(comparer):
     panel = comparer.panel_a
     panel.source.value = "draw"
-    panel.canvas.image_data = drawing_url([])  # a blank canvas
-    assert "No digit found" in panel.message.value
-    panel.canvas.image_data = "data:image/png;base64,@@@"
-    assert "could not be read" in panel.message.value
+    panel.canvas.strokes = [[[100.0, 100.0]]]  # one click: a dot
+    assert "no digit found" in panel.message.value and panel.digit is None
+    panel.canvas.strokes = [[["x", 3]]]  # what no browser sends
+    assert "stroke 0 is not a list of [x, y] numbers" in panel.message.value
+    panel.canvas.strokes = []
+    assert "Draw a digit" in panel.message.value
 
 
 def test_neighbours_are_the_nearest_by_the_models_distance(comparer, mnist):
@@ -157,9 +166,12 @@ def test_neighbours_are_the_nearest_by_the_models_distance(comparer, mnist):
     assert indices[0] == 0 and distances[0] < 1e-3  # itself
     brute = sl.pair_distances(comparer.model, np.repeat(x_test[:1], len(x_test), axis=0), x_test)
     np.testing.assert_array_equal(indices, np.argsort(brute, kind="stable")[:5])
-    np.testing.assert_array_equal(comparer.nearest[0], indices)
+    # The widget leaves the digit's own image out: the next five, and the vote says so.
+    np.testing.assert_array_equal(comparer.nearest[0], np.argsort(brute, kind="stable")[1:6])
+    assert 0 not in comparer.nearest[0] and "not counting itself" in comparer.neighbours.value
+    indices = comparer.nearest[0]
     assert comparer.vote == widgets.majority_digit(y_test[indices])
-    assert f"majority vote: <b>{comparer.vote}</b>" in comparer.neighbours.value
+    assert f"(not counting itself): <b>{comparer.vote}</b>" in comparer.neighbours.value
 
 
 def test_plain_functions():
@@ -204,3 +216,145 @@ def model_card_at(path):
     import json
 
     return json.loads(path.read_text())
+
+
+# ---------------------------------------------------------------- issue 11: a widget that holds up
+
+def scaled(strokes, factor, centre=(112, 112)):
+    """The same drawing, `factor` times the size, about the canvas's centre."""
+    return [[[round(centre[0] + factor * (x - centre[0]), 1),
+              round(centre[1] + factor * (y - centre[1]), 1)] for x, y in stroke]
+            for stroke in strokes]
+
+
+def test_a_digit_drawn_small_reaches_the_network_like_one_drawn_big(comparer):
+    """Python draws the canvas's points again with a pen that grows with the drawing, so a
+    7 drawn 37 pixels tall (a quarter of the 150-pixel one) looks the same to the network."""
+    panel = comparer.panel_a
+    panel.source.value = "draw"
+    panel.canvas.strokes = SEVEN
+    big = panel.digit.image
+    assert panel.message.value == "" and comparer.vote == 7
+    panel.canvas.strokes = scaled(SEVEN, 0.25)
+    small = panel.digit.image
+    assert np.corrcoef(big.ravel(), small.ravel())[0, 1] > 0.9
+    assert comparer.vote == 7
+    assert "Drawn small (38 of 224 pixels)" in panel.message.value  # a hint, the digit kept
+    from siamese_lib import preprocessing, strokes
+
+    width = preprocessing.stroke_width(np.kron(small[..., 0], np.ones((4, 4))))
+    assert abs(width - preprocessing.MNIST_STROKE[1]) < 1.0  # MNIST's width, not the pen's
+    drawn = strokes.draw_strokes(scaled(SEVEN, 0.25))
+    assert drawn.shape == (224, 224) and 0.0 < drawn[drawn > 0].min() < 0.5  # anti-aliased
+
+
+def test_every_user_string_is_escaped(comparer):
+    hostile = '5<img src=x onerror="alert(1)">.png'
+    upload(comparer.panel_b, hostile, (SAMPLES / "photo_3.jpg").read_bytes())
+    caption = comparer.panel_b.caption.value
+    assert "<img src=x" not in caption
+    assert "&lt;img src=x onerror=&quot;alert(1)&quot;&gt;" in caption
+    upload(comparer.panel_b, hostile, b"not a picture")
+    message = comparer.panel_b.message.value
+    assert "<img src=x" not in message and "5&lt;img src=x" in message
+
+
+def test_any_error_becomes_a_message_and_clears_the_stale_result(comparer, monkeypatch):
+    upload(comparer.panel_b, "photo_3.jpg", (SAMPLES / "photo_3.jpg").read_bytes())
+    assert comparer.distance is not None
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("the decoder fell over")
+
+    monkeypatch.setattr(widgets, "preprocess_digit", broken)
+    upload(comparer.panel_b, "photo_3.jpg", (SAMPLES / "photo_3.jpg").read_bytes())
+    assert "Something went wrong (RuntimeError: the decoder fell over)" in \
+        comparer.panel_b.message.value
+    assert comparer.panel_b.digit is None and comparer.distance is None
+    assert "Give both panels a digit" in comparer.result.value and comparer.bar.value == ""
+
+    monkeypatch.setattr(widgets, "compare_digits", broken)
+    comparer.same_button.click()
+    assert "The comparison failed (RuntimeError: the decoder fell over)" in comparer.result.value
+    assert comparer.distance is None
+    assert comparer.bar.value == "" and comparer.neighbours.value == ""
+
+
+def test_uploading_the_same_file_again_is_compared_again(comparer):
+    data = (SAMPLES / "photo_3.jpg").read_bytes()
+    upload(comparer.panel_b, "photo_3.jpg", data)
+    assert comparer.panel_b.upload.value == ()  # cleared, so that the same file is a change
+    comparer.panel_b.source.value = "test set"
+    upload(comparer.panel_b, "photo_3.jpg", data)
+    assert comparer.panel_b.digit.source == "upload: photo_3.jpg"
+
+
+def test_switching_source_always_shows_what_is_compared(comparer):
+    panel = comparer.panel_a
+    panel.source.value = "draw"
+    assert panel.digit is None and "Draw a digit" in panel.message.value
+    assert comparer.distance is None
+    panel.canvas.strokes = SEVEN
+    drawing = panel.digit
+    panel.source.value = "upload"
+    assert panel.digit is None and "Choose a picture" in panel.message.value
+    panel.source.value = "test set"
+    assert panel.digit.kind == "test set" and comparer.distance is not None
+    panel.source.value = "draw"
+    assert panel.digit is drawing  # the drawing is still on the canvas: it is compared again
+    comparer.swap_button.click()  # the controls follow the digit that moved
+    assert comparer.panel_b.source.value == "draw" and comparer.panel_a.source.value == "test set"
+    assert comparer.panel_a.digit_choice.value == comparer.panel_a.digit.label
+
+
+def test_one_comparison_per_click(comparer):
+    for act in (comparer.same_button.click, comparer.different_button.click,
+                comparer.swap_button.click, comparer.panel_a.random_button.click,
+                lambda: setattr(comparer.panel_a.digit_choice, "value", 3),
+                lambda: setattr(comparer.panel_b.index, "value", 7)):
+        before = comparer.comparisons
+        act()
+        assert comparer.comparisons == before + 1, act
+
+
+def test_constructor_arguments_are_checked(model, mnist):
+    _, (x_test, y_test) = mnist
+    x, y = x_test[:500], y_test[:500]
+    for kwargs, message in [
+        ({"margin": 0.0}, "margin must be a positive number"),
+        ({"margin": float("nan")}, "margin must be a positive number"),
+        ({"threshold": 2.0}, "threshold must be a number from 0 to 1.50"),
+        ({"threshold": -0.1}, "threshold must be a number from 0 to 1.50"),
+        ({"seed": "one"}, "seed must be an int"),
+    ]:
+        with pytest.raises(ValueError, match=message):
+            widgets.PairComparer(model, x, y, **kwargs)
+    with pytest.raises(ValueError, match="model 'model' must be a SiameseModel"):
+        widgets.PairComparer(model.base_network, x, y)
+    with pytest.raises(ValueError, match="y must hold one label per digit"):
+        widgets.PairComparer(model, x, y[:-1])
+    with pytest.raises(ValueError, match="at least two different digits"):
+        widgets.PairComparer(model, x[y == 3], y[y == 3])
+    with pytest.raises(ValueError, match="x must be digits"):
+        widgets.PairComparer(model, x[:, :20], y)
+    with pytest.raises(ValueError, match="images"):  # floats in 0..255: not scaled
+        widgets.PairComparer(model, x.astype(np.float32), y)
+    no_sevens = widgets.PairComparer(model, x[y != 7], y[y != 7])  # a test set missing a digit
+    assert 7 not in no_sevens.panel_a.digit_choice.options
+    for _ in range(10):
+        no_sevens.different_button.click()
+        assert 7 not in (no_sevens.panel_a.digit.label, no_sevens.panel_b.digit.label)
+
+
+def test_the_calibrated_cnn_by_default_and_the_mlp_one_click_away(model, mnist):
+    _, (x_test, y_test) = mnist
+    cnn = sl.load_model(PRETRAINED_DIR / "cnn.keras")
+    comparer = widgets.PairComparer({"CNN": cnn, "MLP (the blog's)": model},
+                                    x_test[:2000], y_test[:2000])
+    assert comparer.model is cnn and comparer.threshold.value == pytest.approx(cnn.threshold)
+    assert comparer.model_choice.layout.display != "none"
+    cnn_distance = comparer.distance
+    comparer.model_choice.value = "MLP (the blog's)"
+    assert comparer.model is model and comparer.threshold.value == pytest.approx(model.threshold)
+    assert comparer.distance != cnn_distance
+    assert model_card()["threshold"] == pytest.approx(model.threshold, abs=1e-4) != 0.5
