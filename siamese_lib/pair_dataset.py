@@ -20,6 +20,7 @@ import random
 import numpy as np
 import tensorflow as tf
 
+from .augmentation import distort
 from .pairs import make_pair_indices, shift_offsets
 
 
@@ -110,7 +111,7 @@ def pair_dataset(
     x: np.ndarray, y: np.ndarray, *, epochs: int = 1, pairs_per_epoch: int = 60_000,
     batch_size: int = 128, seed: int = 0, shift: int = 0, first_epoch: int = 1,
     replicas: int = 1, pipeline: int = 0, pipelines: int = 1,
-    batch_order: np.ndarray | None = None,
+    batch_order: np.ndarray | None = None, augment: bool = False,
 ) -> tf.data.Dataset:
     """Batches of random pairs for `model.fit`, fresh pairs every epoch, as a `tf.data.Dataset`.
 
@@ -130,6 +131,9 @@ def pair_dataset(
             `distributed_pair_dataset`); the defaults give whole batches.
         batch_order: int (epochs, batches): the order in which each epoch's batches come
             (e.g. `shuffled_batch_orders`); default: the order drawn.
+        augment: distort every image (`augmentation.distort`: stroke thickness, blur, low
+            resolution, rotation, shear, aspect), seeded by `seed` and the pair's position, so
+            a run repeats exactly, on one device or many.
     """
     if len(x) != len(y):
         raise ValueError(f"x has {len(x)} images but y has {len(y)} labels.")
@@ -148,7 +152,11 @@ def pair_dataset(
             offsets = tensors["offsets"][pair]
             a = shifted(a, offsets[:, 0], offsets[:, 1], shift)
             b = shifted(b, offsets[:, 2], offsets[:, 3], shift)
-        return (model_input(a), model_input(b)), tensors["labels"][pair]
+        a, b = model_input(a), model_input(b)
+        if augment:
+            a = distort(a, tf.stack([tf.constant(seed, tf.int64), 2 * start]))
+            b = distort(b, tf.stack([tf.constant(seed, tf.int64), 2 * start + 1]))
+        return (a, b), tensors["labels"][pair]
 
     dataset = tf.data.Dataset.from_tensor_slices((starts, stops))
     dataset = dataset.map(piece, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)

@@ -52,6 +52,7 @@ def train(
     callbacks: list[keras.callbacks.Callback] | None = None,
     strategy: tf.distribute.Strategy | None = None,
     shift: int = 0,
+    augment: bool = False,
 ) -> keras.callbacks.History:
     """Compile `model` with the contrastive loss and pair accuracy, then fit it on fresh pairs.
 
@@ -87,6 +88,9 @@ def train(
             (`is_chief(strategy)`).
         shift: augmentation: random translations of the training images by up to `shift`
             pixels (see `PairStream`); 0 (the blog's recipe) for none.
+        augment: augmentation: distort every training image as real handwriting differs from
+            MNIST (`siamese_lib.augmentation`); False (the blog's recipe) for none. The
+            validation pairs are never distorted.
 
     The pairs come from `pair_dataset`: those of epoch e (counted from 1) are
     `make_pair_indices(y_train, pairs_per_epoch, seed=[seed, e])`, their batches in an order
@@ -129,7 +133,8 @@ def train(
             metrics=[PairAccuracy(threshold)],
         )
     pairs = _pairs(strategy, x_train, y_train, epochs=epochs, pairs_per_epoch=pairs_per_epoch,
-                   batch_size=batch_size, seed=seed, shift=shift, batch_order=batch_order)
+                   batch_size=batch_size, seed=seed, shift=shift, batch_order=batch_order,
+                   augment=bool(augment))
     validation = None
     if validation_data is not None:
         x_val, y_val = validation_data
