@@ -16,7 +16,7 @@ from PIL import Image
 
 from .atomic import atomic_path
 from .errors import ImageFileError
-from .preprocessing import load_image
+from .preprocessing import read_gray
 
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".gif", ".tif", ".tiff", ".webp")
 SIDE = 28
@@ -39,23 +39,11 @@ def load_digit_image(path: str | os.PathLike) -> np.ndarray:
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"No image file at {path}. Check the path and the file name.")
-    image = load_image(path)  # safely: picture formats only, size checked, shrunk, upright
-    gray = _as_8_bit_gray(image, str(path)).resize((SIDE, SIDE))
-    return (np.asarray(gray, dtype=np.float32) / 255.0).reshape(SIDE, SIDE, 1)
-
-
-def _as_8_bit_gray(image: Image.Image, name: str) -> Image.Image:
-    """The image in grey, 0..255 (16-bit and float images scaled, not clipped)."""
-    if image.mode in ("I", "F"):
-        pixels = np.asarray(image, dtype=np.float64)
-        top = 65535.0 if image.info.get("bits") == 16 or pixels.max() > 255 else 255.0
-        if image.mode == "F" and pixels.max() <= 1.0:
-            top = 1.0
-        if not np.isfinite(pixels).all():
-            raise ImageFileError(f"{name}: has pixels that are not "
-                                 "numbers (NaN or infinity). Export the picture again.")
-        return Image.fromarray((np.clip(pixels / top, 0, 1) * 255).astype(np.uint8))
-    return image.convert("L")
+    # Opened as preprocess_digit opens files (picture formats only, size checked, shrunk,
+    # upright, 16-bit scaled, transparency flattened), then the blog's grey 28x28.
+    gray = read_gray(path)
+    small = Image.fromarray(np.round(gray * 255).astype(np.uint8)).resize((SIDE, SIDE))
+    return (np.asarray(small, dtype=np.float32) / 255.0).reshape(SIDE, SIDE, 1)
 
 
 def label_from_path(path: Path, root: Path) -> int:

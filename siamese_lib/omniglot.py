@@ -254,7 +254,7 @@ def _read_pngs(archive: zipfile.ZipFile, file: Path,
             continue
         content, original = _read_member(archive, file, name), (ORIGINAL_SIZE, ORIGINAL_SIZE)
         try:
-            with Image.open(io.BytesIO(content)) as picture:
+            with Image.open(io.BytesIO(content), formats=("PNG",)) as picture:
                 found = picture.size  # from the header: nothing decoded yet
                 if found == original:
                     ink = 255 - np.asarray(picture.convert("L"), dtype=np.uint8)

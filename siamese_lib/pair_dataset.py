@@ -132,8 +132,9 @@ def pair_dataset(
         batch_order: int (epochs, batches): the order in which each epoch's batches come
             (e.g. `shuffled_batch_orders`); default: the order drawn.
         augment: distort every image (`augmentation.distort`: stroke thickness, blur, low
-            resolution, rotation, shear, aspect), seeded by `seed` and the pair's position, so
-            a run repeats exactly, on one device or many.
+            resolution, rotation, shear, aspect), seeded by `seed`, `first_epoch` and where
+            the piece of the batch starts, so a run repeats exactly with the same number of
+            devices (with another number, the pieces, and so the distortions, differ).
     """
     if len(x) != len(y):
         raise ValueError(f"x has {len(x)} images but y has {len(y)} labels.")
@@ -154,8 +155,9 @@ def pair_dataset(
             b = shifted(b, offsets[:, 2], offsets[:, 3], shift)
         a, b = model_input(a), model_input(b)
         if augment:
-            a = distort(a, tf.stack([tf.constant(seed, tf.int64), 2 * start]))
-            b = distort(b, tf.stack([tf.constant(seed, tf.int64), 2 * start + 1]))
+            stream = tf.constant(seed * 1_000_003 + first_epoch, tf.int64)  # resumed runs differ
+            a = distort(a, tf.stack([stream, 2 * start]))
+            b = distort(b, tf.stack([stream, 2 * start + 1]))
         return (a, b), tensors["labels"][pair]
 
     dataset = tf.data.Dataset.from_tensor_slices((starts, stops))

@@ -30,8 +30,10 @@ import numpy as np
 from PIL import Image, UnidentifiedImageError
 
 from .errors import ImageFileError
+from .safe_files import open_binary, read_at_most
 
 MAX_INPUT_PIXELS = 40_000_000  # refuse larger images before decoding them (decompression bombs)
+MAX_FILE_BYTES = 100_000_000  # refuse larger files before reading them whole
 UPLOAD_FORMATS = ("PNG", "JPEG", "GIF", "BMP", "WEBP", "TIFF")  # what people upload; no others
 WORK_SIDE = 160  # images are shrunk by Pillow to at most this side before any processing
 DIGIT_SIDE = 20  # MNIST: the digit's longest side, in pixels
@@ -42,9 +44,10 @@ MIN_CONTRAST = 0.05  # ink must stand out from the ground by this much (of the f
 NOISE_CONTRAST = 8.0  # ... and by this many times the ground's noise (its peaks reach ~7x)
 SUPERSAMPLE = 4  # the 20-pixel digit is worked on at 4x while its strokes are evened
 # MNIST's stroke width in the 28x28 frame, by `stroke_width` (2 x ink area / boundary length at
-# SUPERSAMPLE, in frame pixels): 5th, 50th and 95th percentiles over the 10,000 test digits
-# (measured by `mnist_stroke_widths`). Digits inside the band are left as they are.
-MNIST_STROKE = (1.81, 2.71, 4.19)
+# SUPERSAMPLE, in frame pixels): 5th, 50th and 95th percentiles over the first 55,000 training
+# digits (the ones the models train on; never the test digits), by `mnist_stroke_widths`.
+# Digits inside the band are left as they are.
+MNIST_STROKE = (1.75, 2.66, 4.08)
 UPRIGHT = {2: Image.Transpose.FLIP_LEFT_RIGHT, 3: Image.Transpose.ROTATE_180,
            4: Image.Transpose.FLIP_TOP_BOTTOM, 5: Image.Transpose.TRANSPOSE,
            6: Image.Transpose.ROTATE_270, 7: Image.Transpose.TRANSVERSE,
@@ -87,6 +90,13 @@ def load_image(source, *, name: str | None = None) -> Image.Image:
     return _upright(_shrunk(source), source)
 
 
+def read_gray(source, *, name: str | None = None) -> np.ndarray:
+    """An image opened as `preprocess_digit` opens it (safely, upright, at most WORK_SIDE a
+    side, 16-bit scaled, transparency flattened) in grey: float32 (H, W) in [0, 1]."""
+    name = name or _name_of(source)
+    return _to_gray(source, name)
+
+
 def image_for_display(source, *, name: str | None = None) -> np.ndarray:
     """An image file as the preprocessing reads it, for `plt.imshow`: float32 in [0, 1].
 
@@ -116,13 +126,11 @@ def _read(source, name: str) -> bytes:
         path = Path(source)
         if not path.is_file():
             raise ImageFileError(f"No image file at {path}. Check the path.")
-        try:
-            source = path.read_bytes()
-        except PermissionError as error:
-            raise _fail(name, "cannot read the file: permission denied. Check its permissions "
-                              "(or copy it somewhere you can read).") from error
-        except OSError as error:
-            raise _fail(name, f"cannot read the file ({error.strerror or error}).") from error
+        with open_binary(path, ImageFileError) as stream:  # "Cannot read ...: permission"
+            source = bytes(read_at_most(stream, MAX_FILE_BYTES + 1))
+        if len(source) > MAX_FILE_BYTES:
+            raise _fail(name, f"the file is larger than {MAX_FILE_BYTES // 1_000_000} MB: too "
+                              "large for a picture of one digit. Shrink it and try again.")
     if isinstance(source, memoryview | bytearray):
         source = bytes(source)
     if not isinstance(source, bytes):
@@ -168,13 +176,15 @@ def _shrunk(image: Image.Image) -> Image.Image:
     16-bit images become 32-bit integers ("I") and remember their depth in `info["bits"]`.
     """
     bits = 16 if image.mode.startswith("I;16") else None
+    has_alpha = image.mode in ("LA", "La", "PA", "RGBA", "RGBa") or "transparency" in image.info
     if image.mode.startswith("I;16"):
         image = image.convert("I")
-    elif image.mode in ("1", "L", "P") and "transparency" not in image.info:
-        image = image.convert("L") if image.mode != "P" else image.convert("RGB")
-    elif image.mode not in ("L", "RGB", "RGBA", "I", "F"):
-        has_alpha = "A" in image.mode or "transparency" in image.info
-        image = image.convert("RGBA" if has_alpha else "RGB")
+    elif has_alpha:
+        image = image.convert("RGBA")  # transparency (also a colour key) as an alpha channel
+    elif image.mode in ("1", "L"):
+        image = image.convert("L")
+    elif image.mode not in ("RGB", "I", "F"):
+        image = image.convert("RGB")
     if max(image.size) > WORK_SIDE:
         scale = WORK_SIDE / max(image.size)
         size = (max(2, round(image.width * scale)), max(2, round(image.height * scale)))
@@ -375,8 +385,9 @@ def _mean_3x3(gray: np.ndarray) -> np.ndarray:
     return sum(padded[r : r + height, c : c + width] for r in range(3) for c in range(3)) / 9.0
 
 
-_NO_INK = ("no digit found: the image is blank (or nearly). Draw a digit, or upload a picture "
-           "with one dark digit on light paper (or a light one on dark).")
+_NO_INK = ("no digit found: nothing stands out from the background as ink (the picture is "
+           "blank, or only noise or a smooth shade). Draw a digit, or upload a picture with one "
+           "dark digit on light paper (or a light one on dark).")
 _NOT_A_DIGIT = ("no digit found: the picture looks like {} rather than one written digit. "
                 "Upload a picture of one digit, written large, on plain paper.")
 PIECE_SHARE = 0.1  # pieces of ink lighter than this share of the largest one are specks
@@ -461,9 +472,7 @@ def _frame(ink: np.ndarray, *, even_strokes: bool = True) -> np.ndarray:
     The crop is first drawn at SUPERSAMPLE x the final size, where its strokes are evened
     (`even_stroke_width`), then shrunk with a BOX filter: the anti-aliased grey edges MNIST has.
     """
-    rows = np.flatnonzero(ink.any(axis=1))
-    cols = np.flatnonzero(ink.any(axis=0))
-    digit = ink[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
+    digit = _cropped(ink)
     scale = DIGIT_SIDE / max(digit.shape)
     height = max(1, round(digit.shape[0] * scale))
     width = max(1, round(digit.shape[1] * scale))
@@ -528,14 +537,23 @@ def even_stroke_width(big: np.ndarray) -> np.ndarray:
 
 
 def mnist_stroke_widths(images: np.ndarray) -> np.ndarray:
-    """`stroke_width` of MNIST-style uint8 digits (N, 28, 28), as `_frame` measures them."""
+    """`stroke_width` of MNIST-style uint8 digits (N, 28, 28), as `_frame` measures them:
+    float32 (N,), NaN for an image with no ink."""
     widths = []
     for image in images:
         ink = image.astype(np.float32) / 255.0
-        rows = np.flatnonzero(ink.any(axis=1))
-        cols = np.flatnonzero(ink.any(axis=0))
-        digit = ink[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
+        if not ink.any():
+            widths.append(np.nan)
+            continue
+        digit = _cropped(ink)
         big = _resized(digit, digit.shape[1] * SUPERSAMPLE, digit.shape[0] * SUPERSAMPLE,
                        Image.Resampling.LANCZOS)
         widths.append(stroke_width(big))
     return np.array(widths, np.float32)
+
+
+def _cropped(ink: np.ndarray) -> np.ndarray:
+    """The smallest box around the ink (H, W) of an image with some."""
+    rows = np.flatnonzero(ink.any(axis=1))
+    cols = np.flatnonzero(ink.any(axis=0))
+    return ink[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]

@@ -5,11 +5,12 @@ Two kinds of variation, each a plain function of one uint8 (28, 28) digit (white
 - the digit itself: strokes thicker or thinner, turned, sheared, blurred, seen at low
   resolution (`thicker`, `thinner`, `rotated`, `sheared`, `blurred`, `low_resolution`);
 - a picture of it, as a person would upload one (`photo`): dark ink on paper of any size,
-  lit unevenly, on a darker desk, dim, or written faintly; and `drawing`: a digit drawn on the
-  widget's canvas with its fixed pen, at any size.
+  lit unevenly, on a darker desk, dim, or written faintly; and `drawing`: a digit drawn with a
+  fixed pen (16 pixels, like the widget's canvas shows) at any size, uploaded as a picture.
 
-`preprocess_digit` is measured on the pictures (tests, benchmarks/handwriting.py, notebook 05),
-the models on the digit variations. Every function is deterministic given its `rng`.
+`preprocess_digit` is measured on the pictures (tests/test_hostile_images.py, notebook 05),
+the models on the digit variations (benchmarks/robust_cnn.py). Every function is
+deterministic given its `rng`.
 """
 
 from __future__ import annotations
@@ -25,7 +26,11 @@ def _image(digit: np.ndarray) -> Image.Image:
 
 
 def thicker(digit: np.ndarray, pixels: int = 2) -> np.ndarray:
-    """Strokes `pixels` wider (a maximum filter of size pixels + 1): uint8 (28, 28)."""
+    """Strokes `pixels` wider, an even number (a maximum filter of size pixels + 1, one
+    pixel on each side per 2): uint8 (28, 28)."""
+    if pixels < 2 or pixels % 2:
+        raise ValueError(f"pixels must be an even number >= 2 (a stroke grows on both sides), "
+                         f"not {pixels}.")
     return np.asarray(_image(digit).filter(ImageFilter.MaxFilter(pixels + 1)))
 
 
@@ -106,8 +111,9 @@ def photo(digit: np.ndarray, rng: np.random.Generator, *, side: int = 300,
 
 
 def drawing(digit: np.ndarray, *, height: int = 45, pen: float = 16.0, canvas: int = 224) -> bytes:
-    """The digit as drawn on the widget's canvas (dark on white, anti-aliased, round pen) at a
-    given height in pixels: the PNG bytes the canvas sends.
+    """The digit as drawn with a fixed round pen (dark on white, anti-aliased) at a given height
+    in pixels, as a PNG file: a drawing made elsewhere and uploaded. (The widget's canvas sends
+    its points instead, and `strokes.draw_strokes` draws them again at MNIST's width.)
 
     MNIST's strokes are about 2.7 / 20 of the digit's height wide. Scaled to `height`, every
     stroke is widened with a round pen until it is `pen` pixels wide (the canvas's pen does

@@ -19,7 +19,6 @@ import base64
 import binascii
 import contextlib
 import io
-import math
 import time
 from dataclasses import dataclass
 from html import escape
@@ -31,6 +30,7 @@ import numpy as np
 import traitlets
 from PIL import Image
 
+from .checks import real_number, whole_number
 from .embeddings import embed
 from .errors import ImageFileError
 from .model import to_model_input
@@ -108,7 +108,7 @@ def distance_bar_html(distance: float, threshold: float, margin: float) -> str:
 
 def bar_end(margin: float) -> float:
     """Where the distance bar and the threshold slider end: 1.5 x the margin."""
-    return round(1.5 * margin, 2)
+    return max(0.01, round(1.5 * margin, 2))
 
 
 def png_data_url(image: np.ndarray, scale: int = PREVIEW_SCALE) -> str:
@@ -122,7 +122,7 @@ def png_data_url(image: np.ndarray, scale: int = PREVIEW_SCALE) -> str:
 
 
 def decode_data_url(url: str) -> bytes:
-    """The bytes inside a `data:...;base64,...` URL (what the canvas sends)."""
+    """The bytes inside a `data:...;base64,...` URL: the inverse of `png_data_url`."""
     header, _, payload = url.partition(",")
     if not header.startswith("data:") or ";base64" not in header:
         raise ImageFileError("The drawing could not be read (not a base64 data URL).")
@@ -141,7 +141,7 @@ class DrawingCanvas(anywidget.AnyWidget):
     a stroke ends, every stroke's points so far go to Python once, in `strokes` (a list of
     strokes, each a list of [x, y] in canvas pixels); `siamese_lib.strokes.draw_strokes` draws
     them again at MNIST's stroke width. Setting `strokes` from Python goes through the same
-    observers (that is how the tests draw). `clear()` wipes it.
+    observers (that is how the tests draw), and the browser paints them. `clear()` wipes it.
     """
 
     _esm = """
@@ -162,7 +162,6 @@ class DrawingCanvas(anywidget.AnyWidget):
         strokes = [];
         stroke = null;
       };
-      wipe();
       const at = (e) => {
         const r = canvas.getBoundingClientRect();
         const x = (e.clientX - r.left) * size / r.width;
@@ -201,6 +200,17 @@ class DrawingCanvas(anywidget.AnyWidget):
       };
       canvas.addEventListener("pointerup", finish);
       canvas.addEventListener("pointercancel", finish);
+      // Draw what the model holds: a drawing made before this view (the panel switched
+      // source and back) or set from Python (a swap) shows again.
+      const paint = () => {
+        wipe();
+        strokes = (model.get("strokes") || []).map((s) => s.slice());
+        for (const s of strokes) {
+          for (let k = 0; k < s.length; k++) line(s[Math.max(k - 1, 0)], s[k]);
+        }
+      };
+      paint();
+      model.on("change:strokes", paint);
       model.on("change:clear_count", wipe);
       el.appendChild(canvas);
     }
@@ -228,6 +238,7 @@ class PanelDigit:
     source: str  # e.g. "test set #42", "drawing", "upload: photo.png" (shown escaped)
     kind: str = "test set"  # the panel source it came from: "test set", "draw" or "upload"
     index: int | None = None  # its index in the test set, for a test digit
+    strokes: list | None = None  # the canvas's strokes, for a drawing
 
 
 class DigitPanel:
@@ -336,7 +347,8 @@ class DigitPanel:
         self.select_test_image(int(self._rng.choice(pool)))
 
     def _digit_changed(self, change) -> None:
-        self.index.max = len(self._indices_of(change["new"])) - 1
+        with self._quietly():  # lowering max may move the index: one update, below
+            self.index.max = len(self._indices_of(change["new"])) - 1
         self.show_test_digit()
 
     def _source_changed(self, change) -> None:
@@ -353,6 +365,8 @@ class DigitPanel:
             self.clear_digit(self.HINTS[change["new"]])
 
     def _drawing_changed(self, change) -> None:
+        if self._quiet:
+            return
         if not change["new"]:
             self.kept["draw"] = None
             if self.source.value == "draw":
@@ -361,7 +375,7 @@ class DigitPanel:
         side = self.canvas.size
         strokes = check_strokes(change["new"], side=side)
         image = preprocess_digit(draw_strokes(strokes, side=side), name="your drawing")
-        self.set_digit(PanelDigit(image, None, "drawing", "draw"))
+        self.set_digit(PanelDigit(image, None, "drawing", "draw", strokes=change["new"]))
         drawn = drawing_size(strokes)
         if drawn < SMALL_DRAWING * side:
             self.message.value = _note(f"Drawn small ({drawn:.0f} of {side} pixels): draw "
@@ -379,13 +393,21 @@ class DigitPanel:
         self.set_digit(PanelDigit(image, None, f"upload: {name}", "upload"))
 
     # -- state
-    def show(self, digit: PanelDigit | None) -> None:
-        """Show any digit (e.g. the other panel's), with this panel's controls set to match."""
+    def show(self, digit: PanelDigit | None, kind: str = "test set") -> None:
+        """Show any digit (e.g. the other panel's), with this panel's controls set to match;
+        for no digit, the source `kind` (the other panel's) and its hint."""
         if digit is None:
-            self.clear_digit("")
+            with self._quietly():
+                self.source.value = kind
+                if kind == "draw":
+                    self.canvas.strokes = []
+            self.kept[kind] = None
+            self.clear_digit(self.HINTS.get(kind, ""))
             return
         with self._quietly():
             self.source.value = digit.kind
+            if digit.kind == "draw":
+                self.canvas.strokes = digit.strokes or []
             if digit.index is not None:
                 self.digit_choice.value = digit.label
                 self.index.max = len(self._indices_of(digit.label)) - 1
@@ -442,11 +464,11 @@ class PairComparer:
         self.models = _check_models(model)
         self.x, self.y = _check_digits(x, y)
         first = next(iter(self.models.values()))
-        self.margin = _check_margin(first.margin if margin is None else margin)
+        self.margin = real_number("margin", first.margin if margin is None else margin,
+                                  above=0.0)
         threshold = _check_threshold(first.threshold if threshold is None else threshold,
                                      self.margin)
-        if not isinstance(seed, int | np.integer) or isinstance(seed, bool):
-            raise ValueError(f"seed must be an int, not {seed!r}.")
+        seed = whole_number("seed", seed, minimum=0)
         self.model = first
         self._embeddings: dict[str, np.ndarray] = {}
         self.embeddings = self._embeddings_of(next(iter(self.models)))
@@ -515,7 +537,7 @@ class PairComparer:
         """Compare with another of the models: its threshold and margin, its neighbours."""
         self.model = self.models[name]
         self.embeddings = self._embeddings_of(name)
-        self.margin = _check_margin(self.model.margin)
+        self.margin = real_number("margin", self.model.margin, above=0.0)
         with self.threshold.hold_trait_notifications():
             self.threshold.max = bar_end(self.margin)
             self.threshold.value = min(self.model.threshold, self.threshold.max)
@@ -543,9 +565,10 @@ class PairComparer:
     def swap(self) -> None:
         """Exchange the two panels' digits."""
         a, b = self.panel_a.digit, self.panel_b.digit
+        kinds = self.panel_a.source.value, self.panel_b.source.value
         with self._compared_once():
-            self.panel_a.show(b)
-            self.panel_b.show(a)
+            self.panel_a.show(b, kinds[1])
+            self.panel_b.show(a, kinds[0])
 
     @contextlib.contextmanager
     def _compared_once(self):
@@ -566,13 +589,13 @@ class PairComparer:
     def _compare(self) -> None:
         a, b = self.panel_a.digit, self.panel_b.digit
         self.distance = None
-        self._show_neighbours(a)
         if a is not None and b is not None:
             start = time.perf_counter()
             self.distance = compare_digits(self.model, a.image, b.image)
             self.seconds_last_comparison = time.perf_counter() - start
             self.comparisons += 1
         self.render_verdict()
+        self._show_neighbours(a)
 
     def update(self) -> None:
         """Recompute everything (kept for code written against siamese_lib 0.2)."""
@@ -602,7 +625,8 @@ class PairComparer:
             self.nearest, self.vote = None, None
             self.neighbours.value = ""
             return
-        indices, distances = nearest_digits(self.model, a.image, self.embeddings, k=5,
+        k = min(5, len(self.x) - (a.index is not None))
+        indices, distances = nearest_digits(self.model, a.image, self.embeddings, k=k,
                                             exclude=a.index)
         self.nearest, self.vote = (indices, distances), majority_digit(self.y[indices])
         cells = "".join(
@@ -646,17 +670,10 @@ def _check_digits(x, y) -> tuple[np.ndarray, np.ndarray]:
     return x, y
 
 
-def _check_margin(margin) -> float:
-    if not isinstance(margin, int | float | np.floating) or not math.isfinite(margin) \
-            or margin <= 0:
-        raise ValueError(f"margin must be a positive number, not {margin!r}.")
-    return float(margin)
-
-
 def _check_threshold(threshold, margin: float) -> float:
-    top = bar_end(margin)
-    if not isinstance(threshold, int | float | np.floating) or not math.isfinite(threshold) \
-            or not 0 <= threshold <= top:
+    """The threshold, a number from 0 to where the slider ends (1.5 x the margin)."""
+    threshold, top = real_number("threshold", threshold, minimum=0.0), bar_end(margin)
+    if threshold > top:
         raise ValueError(f"threshold must be a number from 0 to {top:.2f} (1.5 x the margin), "
                          f"not {threshold!r}.")
-    return float(threshold)
+    return threshold

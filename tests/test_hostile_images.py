@@ -74,10 +74,10 @@ def test_polarity_is_read_from_the_extremes_not_the_border(mnist):
 
 def test_strokes_are_evened_toward_mnist_and_mnist_is_left_alone(mnist):
     (x_train, y_train), (x_test, _) = mnist
-    widths = preprocessing.mnist_stroke_widths(x_test[:2000])
+    widths = preprocessing.mnist_stroke_widths(x_train[:2000])
     low, _, high = preprocessing.MNIST_STROKE
     inside = (widths >= low) & (widths <= high)
-    assert 0.85 <= inside.mean() <= 0.95  # the band holds MNIST's middle 90%
+    assert 0.85 <= inside.mean() <= 0.95  # the band holds MNIST's middle 90% (of training digits)
     k = int(np.flatnonzero(inside)[0])
     np.testing.assert_array_equal(preprocess_digit(x_test[k]),
                                   preprocess_digit(x_test[k], even_strokes=False))
@@ -188,18 +188,29 @@ def test_arrays_with_nan_or_wrong_values_are_refused_by_name():
 def test_an_unreadable_file_says_cannot_read_not_damaged(tmp_path, monkeypatch):
     path = tmp_path / "digit.png"
     path.write_bytes((SAMPLES / "photo_3.jpg").read_bytes())
-    real_read = type(path).read_bytes
+    real_open = type(path).open
 
-    def denied(self):
+    def denied(self, *args, **kwargs):
         if self == path:
             raise PermissionError(13, "Permission denied", str(self))
-        return real_read(self)
+        return real_open(self, *args, **kwargs)
 
-    monkeypatch.setattr(type(path), "read_bytes", denied)
-    with pytest.raises(sl.ImageFileError, match=f"{path}: cannot read the file: permission"):
+    monkeypatch.setattr(type(path), "open", denied)  # as chmod 000 would, even for root
+    with pytest.raises(sl.ImageFileError, match=f"Cannot read {path}: permission denied"):
+        preprocess_digit(path)
+    with pytest.raises(sl.ImageFileError, match=f"Cannot read {path}: permission denied"):
+        sl.load_digit_image(path)
+
+
+def test_a_file_too_large_for_a_picture_is_refused_unread(tmp_path, monkeypatch):
+    monkeypatch.setattr(preprocessing, "MAX_FILE_BYTES", 10_000)
+    path = tmp_path / "big.png"
+    path.write_bytes((SAMPLES / "photo_3.jpg").read_bytes())  # 25,859 bytes
+    with pytest.raises(sl.ImageFileError, match="the file is larger than 0 MB"):
         preprocess_digit(path)
 
 
+@pytest.mark.skipif(sys.platform != "linux", reason="ru_maxrss is in kilobytes on Linux only")
 def test_a_small_file_of_a_huge_image_is_shrunk_before_any_float(tmp_path):
     """A 6300 x 6300 RGBA PNG is about 160 KB; as float32 RGBA it would be 635 MB (and was
     1.7 GB at the peak). Measured in a fresh process: the peak memory preprocessing adds."""
