@@ -246,8 +246,6 @@ def _to_gray(image, name: str) -> np.ndarray:
     """float32 (H, W) in [0, 1], at most WORK_SIDE on a side; transparency flattened."""
     if isinstance(image, np.ndarray):
         array = _array_to_unit(image, name)
-        if array.ndim == 2 and max(array.shape) > WORK_SIDE:
-            array = _pil_to_unit(_shrunk(Image.fromarray(array, mode="F")), name)
     else:
         array = _pil_to_unit(load_image(image, name=name), name)
     if array.ndim == 3 and array.shape[2] in (2, 4):
@@ -256,7 +254,7 @@ def _to_gray(image, name: str) -> np.ndarray:
         array = _luminance(array)
     if array.ndim != 2 or min(array.shape) < 2:
         raise _fail(name, f"expected a 2-D image, got an array of shape {array.shape}.")
-    if max(array.shape) > WORK_SIDE:  # colour arrays, shrunk now that they are grey
+    if max(array.shape) > WORK_SIDE:  # large arrays (files are shrunk when opened)
         array = _pil_to_unit(_shrunk(Image.fromarray(array, mode="F")), name)
     return array
 
@@ -346,7 +344,7 @@ def ground(gray: np.ndarray) -> np.ndarray:
     The opening (a minimum, then a maximum, over a square half the image wide) takes
     away every bright detail narrower than the square, so strokes go and smooth light, a desk
     around the paper or a shadow stays. The image is padded by repeating its edges, so a strip
-    of desk along the border stays ground too. Works the same at 28 and at 256 pixels.
+    of desk along the border stays ground too. Works the same at 28 pixels and at WORK_SIDE.
     """
     size = max(7, min(gray.shape) // 2) | 1
     pad = size // 2 + 1  # enough for a strip of desk along the border to stay ground
@@ -404,12 +402,12 @@ SOFT_SHARE = 0.5
 def _the_digit(ink: np.ndarray, name: str) -> np.ndarray:
     """The ink with specks removed; refuses noise, scattered marks, specks alone, ink floods.
 
-    Pieces are the 8-connected groups of inked cells on a coarse grid (a maximum over each
-    cell, so thin strokes stay connected). Pieces lighter than PIECE_SHARE of the heaviest are
-    specks and are dropped.
+    Pieces are the 8-connected groups of inked cells on a coarse grid (a cell is inked when any
+    of its pixels is, so thin strokes stay connected), weighed by their ink. Pieces lighter
+    than PIECE_SHARE of the heaviest are specks and are dropped.
     """
     cell = max(1, -(-max(ink.shape) // GRID))
-    mass = _pool(ink, cell, np.sum)
+    mass = _cell_sums(ink, cell)
     labels, count = _label(mass > 0)
     weights = np.bincount(labels.ravel(), weights=mass.ravel(), minlength=count + 1)[1:]
     kept = np.flatnonzero(weights >= PIECE_SHARE * weights.max()) + 1
@@ -435,12 +433,12 @@ def _the_digit(ink: np.ndarray, name: str) -> np.ndarray:
     return digit
 
 
-def _pool(image: np.ndarray, cell: int, reduce) -> np.ndarray:
-    """Reduce each cell x cell block (zero-padded at the far edges) to one value."""
+def _cell_sums(image: np.ndarray, cell: int) -> np.ndarray:
+    """The sum of each cell x cell block of `image` (zero-padded at the far edges)."""
     height, width = -(-image.shape[0] // cell) * cell, -(-image.shape[1] // cell) * cell
     padded = np.zeros((height, width), image.dtype)
     padded[: image.shape[0], : image.shape[1]] = image
-    return reduce(padded.reshape(height // cell, cell, width // cell, cell), axis=(1, 3))
+    return padded.reshape(height // cell, cell, width // cell, cell).sum(axis=(1, 3))
 
 
 def _label(mask: np.ndarray) -> tuple[np.ndarray, int]:

@@ -141,19 +141,3 @@ def drawing(digit: np.ndarray, *, height: int = 45, pen: float = 16.0, canvas: i
     small.save(buffer, format="PNG")
     return buffer.getvalue()
 
-
-def picture_variations(rng_seed: int = 0) -> dict:
-    """Named picture makers (digit -> file bytes) for the hard cases of real photos and drawings."""
-    rng = np.random.default_rng(rng_seed)
-    return {
-        "photo 300 px": lambda d: photo(d, rng, side=300),
-        "photo 128 px": lambda d: photo(d, rng, side=128),
-        "photo 96 px": lambda d: photo(d, rng, side=96),
-        "photo 64 px": lambda d: photo(d, rng, side=64),
-        "photo, paper on a desk": lambda d: photo(d, rng, desk=0.3, digit_share=0.6),
-        "dim photo": lambda d: photo(d, rng, paper=0.35, noise=0.01),
-        "faint pencil": lambda d: photo(d, rng, ink=0.15, light=(0.9, 1.0), noise=0.01),
-        "drawing 90 px tall": lambda d: drawing(d, height=90),
-        "drawing 45 px tall": lambda d: drawing(d, height=45),
-        "drawing 30 px tall": lambda d: drawing(d, height=30),
-    }

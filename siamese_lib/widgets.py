@@ -333,13 +333,17 @@ class DigitPanel:
         """Show test image number k (an index into x): one update, whatever the controls do."""
         if not 0 <= k < len(self.y):
             raise ValueError(f"k must be an index into the {len(self.y)} test images, not {k}.")
-        digit = int(self.y[k])
         with self._quietly():
             self.source.value = "test set"
-            self.digit_choice.value = digit
-            self.index.max = len(self._indices_of(digit)) - 1
-            self.index.value = int(np.searchsorted(self._indices_of(digit), k))
+            self._move_test_controls_to(k)
         self.show_test_digit()
+
+    def _move_test_controls_to(self, k: int) -> None:
+        """Set the digit and index controls to test image k (call inside `_quietly`)."""
+        digit = int(self.y[k])
+        self.digit_choice.value = digit
+        self.index.max = len(self._indices_of(digit)) - 1
+        self.index.value = int(np.searchsorted(self._indices_of(digit), k))
 
     def random_test_digit(self, digit: int | None = None) -> None:
         """A random test image, of the given digit if one is given."""
@@ -409,10 +413,7 @@ class DigitPanel:
             if digit.kind == "draw":
                 self.canvas.strokes = digit.strokes or []
             if digit.index is not None:
-                self.digit_choice.value = digit.label
-                self.index.max = len(self._indices_of(digit.label)) - 1
-                self.index.value = int(np.searchsorted(self._indices_of(digit.label),
-                                                       digit.index))
+                self._move_test_controls_to(digit.index)
         self.set_digit(digit)
 
     def set_digit(self, digit: PanelDigit) -> None:

@@ -64,6 +64,11 @@ def _content_sums(folder: Path) -> dict[str, str]:
             for name in IDX_NAMES.values()}
 
 
+def _sums_lines(folder: Path) -> list[str]:
+    """SHA256SUMS lines, as `sha256sum` writes them, of the decompressed content of each IDX."""
+    return [f"{digest}  {name}" for name, digest in _content_sums(folder).items()]
+
+
 def _gzip_of_zeros(head: bytes, n_zeros: int) -> bytes:
     """gzip of `head` followed by `n_zeros` zero bytes, compressed a MiB at a time."""
     compressor = zlib.compressobj(9, zlib.DEFLATED, 31)  # 31: gzip wrapper
@@ -312,8 +317,7 @@ def test_sums_of_the_gz_files_instead_of_their_content_are_explained(tmp_path):
 
 def test_malformed_sums_line_is_numbered_and_the_form_explained(tmp_path):
     _folder(tmp_path)
-    sums = _content_sums(tmp_path)
-    lines = [f"{digest}  {name}" for name, digest in sums.items()]
+    lines = _sums_lines(tmp_path)
     lines[2] = lines[2][:40] + "  " + "t10k-images-idx3-ubyte"  # a sum cut to 40 digits
     _write_sums(tmp_path, ["# comment", *lines])
     with pytest.raises(sl.DataFileError, match=r"SHA256SUMS, line 4: .* is not '<sha256>  "
@@ -324,8 +328,7 @@ def test_malformed_sums_line_is_numbered_and_the_form_explained(tmp_path):
 
 def test_two_different_sums_for_one_file(tmp_path):
     _folder(tmp_path)
-    sums = _content_sums(tmp_path)
-    lines = [f"{digest}  {name}" for name, digest in sums.items()]
+    lines = _sums_lines(tmp_path)
     _write_sums(tmp_path, [*lines, f"{'0' * 64}  train-labels-idx1-ubyte"])
     with pytest.raises(sl.DataFileError, match="SHA256SUMS, line 5: a second, different sum "
                                                "for train-labels-idx1-ubyte"):
