@@ -1,9 +1,9 @@
 # Siamese networks on MNIST: set-up, notebooks and tests.
-#   make lab    create .venv (first time), install, open JupyterLab on notebooks/
+#   make lab    create .venv (first time), install, open JupyterLab (notebook 01 first)
 #   make test   ruff, the unit tests, then every notebook under nbval
 #   make quick  the unit tests without the slow and browser ones (a fast loop while editing)
 #   make notebooks  re-execute every notebook in place (outputs, figures, models)
-#   make app    notebook 05 alone in the browser (Voila), for a projector
+#   make app    the classroom app: the comparison widget alone, for a projector (Voila)
 #   make models retrain the shipped pretrained models; make bench: benchmarks
 #   make student    student versions of the notebooks (nbgrader) in build/student/
 #   make wheel  the installable package (data and pretrained models inside) in dist/
@@ -47,8 +47,13 @@ minimums:
 # --allow-root only where you are root (containers, CI); JupyterLab refuses root otherwise.
 ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
 
+# JupyterLab serves the whole repository (the notebooks' links reach README.md and figures/) and
+# opens notebook 01; .jupyter/lab/settings/overrides.json opens Markdown files rendered and turns
+# off the "Jupyter news" question and update checks (offline classrooms; screenshots).
+LAB_SETTINGS := --LabApp.app_settings_dir=.jupyter/lab/settings --LabApp.news_url=None
 lab: setup
-	$(BIN)/jupyter lab --ServerApp.ip=127.0.0.1 --ServerApp.root_dir=notebooks $(ALLOW_ROOT)
+	$(BIN)/jupyter lab --ServerApp.ip=127.0.0.1 --ServerApp.root_dir=. $(LAB_SETTINGS) \
+		--LabApp.default_url=/lab/tree/notebooks/01_mnist.ipynb $(ALLOW_ROOT)
 
 test: lint unit nbval
 
@@ -87,11 +92,14 @@ notebooks: setup
 models: setup
 	$(BIN)/python -m siamese_lib.pretrained
 
-# Notebook 05 alone, as an app (Voila), for a projector in class.
+# The classroom app (Voila): the comparison widget alone, large, for a projector. Its settings
+# (a kernel kept ready, kernels shut down when pages close) are in notebooks/app/voila.py, which
+# Voila reads from the folder it starts in.
+# `make app APP_THEME=dark` for a dark room (the kernel kept ready is rendered in that theme).
 APP_PORT ?= 8866
+APP_THEME ?= light
 app: setup
-	$(BIN)/voila notebooks/05_compare_pairs.ipynb --port=$(APP_PORT) --Voila.ip=127.0.0.1 \
-		--no-browser --strip_sources=True
+	cd notebooks/app && $(abspath $(BIN))/voila app.ipynb --port=$(APP_PORT) --theme=$(APP_THEME)
 
 # The installable package, with the data and pretrained models inside it.
 wheel: setup
@@ -108,7 +116,8 @@ bench: setup
 	$(BIN)/python benchmarks/one_shot.py || status=1; \
 	$(BIN)/python benchmarks/pair_pipeline.py || status=1; \
 	$(BIN)/python benchmarks/multi_worker.py || status=1; \
-	$(BIN)/python benchmarks/neighbours_memory.py || status=1; exit $$status
+	$(BIN)/python benchmarks/neighbours_memory.py || status=1; \
+	$(BIN)/python benchmarks/robust_cnn.py 0 1 2 || status=1; exit $$status
 
 # Student versions (solutions and their outputs removed, nbgrader metadata kept) in
 # build/student/; the teacher versions in notebooks/ stay as they are.

@@ -131,10 +131,11 @@ def pair_dataset(
             `distributed_pair_dataset`); the defaults give whole batches.
         batch_order: int (epochs, batches): the order in which each epoch's batches come
             (e.g. `shuffled_batch_orders`); default: the order drawn.
-        augment: distort every image (`augmentation.distort`: stroke thickness, blur, low
-            resolution, rotation, shear, aspect), seeded by `seed`, `first_epoch` and where
-            the piece of the batch starts, so a run repeats exactly with the same number of
-            devices (with another number, the pieces, and so the distortions, differ).
+        augment: distort about half of the images (`augmentation.distort`: stroke
+            thickness, blur, low resolution, rotation, shear, aspect), seeded by `seed`,
+            `first_epoch` and where the piece of the batch starts, so a run repeats exactly
+            with the same number of devices (with another number, the pieces, and so the
+            distortions, differ).
     """
     if len(x) != len(y):
         raise ValueError(f"x has {len(x)} images but y has {len(y)} labels.")

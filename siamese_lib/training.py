@@ -88,9 +88,9 @@ def train(
             (`is_chief(strategy)`).
         shift: augmentation: random translations of the training images by up to `shift`
             pixels (see `PairStream`); 0 (the blog's recipe) for none.
-        augment: augmentation: distort every training image as real handwriting differs from
-            MNIST (`siamese_lib.augmentation`); False (the blog's recipe) for none. The
-            validation pairs are never distorted.
+        augment: augmentation: distort about half of the training images as real handwriting
+            differs from MNIST (`siamese_lib.augmentation`); False (the blog's recipe) for
+            none. The validation pairs are never distorted.
 
     The pairs come from `pair_dataset`: those of epoch e (counted from 1) are
     `make_pair_indices(y_train, pairs_per_epoch, seed=[seed, e])`, their batches in an order

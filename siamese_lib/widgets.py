@@ -42,6 +42,59 @@ from .verification import pair_distances
 
 PREVIEW_SCALE = 4  # the 28x28 images the network sees, shown 4x larger
 
+# The widget's look, in one style sheet that travels with it (JupyterLab and Voila alike).
+# Sizes are in em (the digit pictures: in px at normal size), so the "large" switch mostly
+# raises the font size: at least 20 px, growing with the window (projectors); nothing shrinks.
+# Colours are variables with a light and a dark set, each at least 4.5:1 against its theme's
+# background (WCAG AA; tests/test_browser.py measures them); JupyterLab and Voila mark a dark
+# theme with data-jp-theme-light="false" on <body>.
+STYLE = """<style>
+.siamese-comparer, .siamese-heading {
+  --siamese-large-font: max(20px, min(1.6vw, 2.6vh));
+  --siamese-same: #1b5e20; --siamese-different: #b71c1c; --siamese-warning: #b71c1c;
+  --siamese-muted: #4a4a4a;
+  color: var(--jp-ui-font-color1, #000); gap: 0.5em;
+}
+body[data-jp-theme-light="false"] .siamese-comparer {
+  --siamese-same: #81c784; --siamese-different: #ff8a80; --siamese-warning: #ffab91;
+  --siamese-muted: #c8c8c8;
+}
+.siamese-comparer.siamese-large {
+  font-size: var(--siamese-large-font);
+  --jp-widgets-font-size: 1em; --jp-widgets-inline-height: 1.6em;
+  --jp-widgets-inline-label-width: 4.5em; --jp-widgets-inline-margin: 0.15em;
+}
+.siamese-comparer .widget-html-content, .siamese-comparer .widget-label { font-size: 1em; }
+.siamese-comparer .widget-button, .siamese-comparer .widget-toggle-button {
+  width: auto; padding: 0 0.6em; }
+.siamese-main { flex-wrap: wrap; gap: 0.5em; align-items: flex-start; }
+.siamese-panel { width: 18em; padding: 0.4em; border: 1px solid var(--jp-border-color1, #ccc); }
+.siamese-results { min-width: 21em; max-width: 34em; flex: 1 1 21em; }
+.siamese-digit-choice { width: 8em; }
+.siamese-index { width: 17em; }
+.siamese-threshold { width: 16em; }
+.siamese-threshold-text { width: 5em; }
+.siamese-canvas { width: 17em; height: 17em; }
+.siamese-large .siamese-canvas { width: max(224px, 9.5em); height: max(224px, 9.5em); }
+.siamese-heading { --jp-widgets-font-size: var(--siamese-large-font);
+  color: var(--jp-ui-font-color1, #000); }
+.siamese-heading h2 { font-size: 1.4em; margin: 0 0 0.2em 0; }
+.siamese-heading p { margin: 0 0 0.3em 0; }
+img.siamese-digit { width: 112px; height: 112px; image-rendering: pixelated;
+  border: 1px solid #999; }
+.siamese-large img.siamese-digit { width: max(112px, 5.5em); height: max(112px, 5.5em); }
+img.siamese-neighbour { width: 56px; height: 56px; image-rendering: pixelated; }
+.siamese-large img.siamese-neighbour { width: max(56px, 2.8em); height: max(56px, 2.8em); }
+.siamese-bar { max-width: 420px; }
+.siamese-large .siamese-bar { max-width: none; }
+.siamese-result { font-size: 1.25em; }
+.siamese-same { color: var(--siamese-same); }
+.siamese-different { color: var(--siamese-different); }
+.siamese-message { color: var(--siamese-warning); }
+.siamese-legend, .siamese-caption { color: var(--siamese-muted); font-size: 0.85em; }
+.siamese-large .siamese-legend, .siamese-large .siamese-caption { font-size: 1em; }
+</style>"""
+
 
 # ---------------------------------------------------------------- the logic, as plain functions
 
@@ -90,10 +143,10 @@ def distance_bar_html(distance: float, threshold: float, margin: float) -> str:
     top = bar_end(margin)
     def at(value: float) -> str:
         return f"{100 * min(max(value, 0.0), top) / top:.1f}%"
-    colour = "#2e7d32" if distance < threshold else "#c62828"
+    colour = "#2e7d32" if distance < threshold else "#c62828"  # on the bar's light ground
     return (
-        '<div class="siamese-bar" style="position:relative;height:26px;width:100%;'
-        'max-width:420px;background:linear-gradient(90deg,#e8f5e9 0%,#e8f5e9 '
+        '<div class="siamese-bar" style="position:relative;height:1.6em;width:100%;'
+        'background:linear-gradient(90deg,#e8f5e9 0%,#e8f5e9 '
         f'{at(threshold)},#ffebee {at(threshold)},#ffebee 100%);border:1px solid #999">'
         f'<div title="d" style="position:absolute;left:{at(distance)};top:0;bottom:0;'
         f'width:4px;margin-left:-2px;background:{colour}"></div>'
@@ -101,7 +154,7 @@ def distance_bar_html(distance: float, threshold: float, margin: float) -> str:
         'bottom:-4px;border-left:2px dashed #000"></div>'
         f'<div title="margin" style="position:absolute;left:{at(margin)};top:0;bottom:0;'
         'border-left:2px dotted #666"></div></div>'
-        f'<div style="font-size:11px;color:#555">0 &mdash; threshold {threshold:.2f} '
+        f'<div class="siamese-legend">0 &mdash; threshold {threshold:.2f} '
         f'(dashed) &mdash; margin {margin:.2f} (dotted) &mdash; {top:.2f}</div>'
     )
 
@@ -261,13 +314,12 @@ class DigitPanel:
         self.kept: dict[str, PanelDigit | None] = dict.fromkeys(self.SOURCES)
         digits = [int(d) for d in np.unique(y)]
 
-        self.source = w.ToggleButtons(options=self.SOURCES, value="test set",
-                                      style={"button_width": "80px"})
-        self.digit_choice = w.Dropdown(options=digits, value=digits[0], description="digit",
-                                       layout={"width": "130px"})
+        self.source = w.ToggleButtons(options=self.SOURCES, value="test set")
+        self.digit_choice = w.Dropdown(options=digits, value=digits[0], description="digit")
+        self.digit_choice.add_class("siamese-digit-choice")
         self.index = w.IntSlider(0, min=0, max=len(self._indices_of(digits[0])) - 1,
-                                 description="index", continuous_update=False,
-                                 layout={"width": "260px"})
+                                 description="index", continuous_update=False)
+        self.index.add_class("siamese-index")
         self.random_button = w.Button(description="random digit", icon="random")
         self.canvas = DrawingCanvas()
         self.clear_button = w.Button(description="clear", icon="eraser")
@@ -282,9 +334,9 @@ class DigitPanel:
         self.controls = w.Box([self.test_controls])
         self.widget = w.VBox([
             w.HTML(f"<b>Panel {escape(name)}</b>"), self.source, self.controls,
-            w.HTML("<i>what the network sees (28x28):</i>"), self.preview, self.caption,
-            self.message,
-        ], layout={"border": "1px solid #ccc", "padding": "6px", "width": "300px"})
+            self.preview, self.caption, self.message,
+        ])
+        self.widget.add_class("siamese-panel")
 
         self.source.observe(self._guard(self._source_changed), "value")
         self.digit_choice.observe(self._guard(self._digit_changed), "value")
@@ -419,10 +471,11 @@ class DigitPanel:
     def set_digit(self, digit: PanelDigit) -> None:
         self.digit = digit
         self.kept[digit.kind] = digit
-        self.preview.value = (f'<img src="{png_data_url(digit.image)}" width="112" height="112"'
-                              ' style="image-rendering:pixelated;border:1px solid #999">')
+        self.preview.value = (f'<img class="siamese-digit" src="{png_data_url(digit.image)}"'
+                              ' alt="the digit as the network sees it, 28x28 pixels">')
         known = f", digit {digit.label}" if digit.label is not None else ""
-        self.caption.value = f"<small>{escape(digit.source)}{known}</small>"
+        self.caption.value = (f'<span class="siamese-caption" title="what the network sees: '
+                              f'28x28 pixels">{escape(digit.source)}{known}</span>')
         self.message.value = ""
         self._on_change()
 
@@ -437,10 +490,24 @@ class DigitPanel:
 
 def _note(text: str) -> str:
     """A message for the user, escaped: file names and errors are shown as text, never run."""
-    return f'<span class="siamese-message" style="color:#b71c1c">&#9888; {escape(text)}</span>'
+    return f'<span class="siamese-message">&#9888; {escape(text)}</span>'
 
 
 # ---------------------------------------------------------------- the comparer
+
+def _described(bundle, text: str | None = None):
+    """A widget's display data with a text/plain that says what it is (`text`, by default
+    TEXT_WITHOUT_WIDGETS): what GitHub, nbviewer or JupyterLab (for a notebook not trusted, or
+    not run) show without its kernel."""
+    if isinstance(bundle, dict) and "text/plain" in bundle:
+        bundle["text/plain"] = text or TEXT_WITHOUT_WIDGETS
+    return bundle
+
+
+TEXT_WITHOUT_WIDGETS = ("PairComparer: two digit panels (test set, drawing or upload), their "
+                        "distance and verdict, and panel A's nearest test digits. It needs a "
+                        "running kernel: run this cell. (A picture of it: "
+                        "figures/05_browser_jupyterlab.png)")
 
 class PairComparer:
     """Two panels, their distance and verdict, and panel A's nearest test digits.
@@ -455,15 +522,19 @@ class PairComparer:
         threshold: the first model's starting verdict threshold (the slider can move it);
             default: the model's own (`model.threshold`, calibrated for the shipped models).
         margin: drawn on the bar; default: the margin the model was trained with.
+        large: start with the "large" switch on: text of at least 20 px that grows with the
+            window, for a projector (the classroom app, notebooks/app/app.ipynb).
 
     Raises:
         ValueError: naming the argument that is wrong.
     """
 
     def __init__(self, model, x: np.ndarray, y: np.ndarray, *, threshold: float | None = None,
-                 margin: float | None = None, seed: int = 0):
+                 margin: float | None = None, seed: int = 0, large: bool = False):
         self.models = _check_models(model)
         self.x, self.y = _check_digits(x, y)
+        if not isinstance(large, bool | np.bool_):
+            raise ValueError(f"large must be True or False, not {large!r}.")
         first = next(iter(self.models.values()))
         self.margin = real_number("margin", first.margin if margin is None else margin,
                                   above=0.0)
@@ -482,17 +553,27 @@ class PairComparer:
 
         self.panel_a = DigitPanel("A", self.x, self.y, self.compare, seed=seed + 1)
         self.panel_b = DigitPanel("B", self.x, self.y, self.compare, seed=seed + 2)
-        wide = {"width": "auto"}
-        self.same_button = w.Button(description="random same pair", icon="clone", layout=wide)
-        self.different_button = w.Button(description="random different pair", icon="random",
-                                         layout=wide)
-        self.swap_button = w.Button(description="swap A and B", icon="exchange", layout=wide)
-        self.model_choice = w.ToggleButtons(options=list(self.models), description="model",
+        self.same_button = w.Button(description="random same pair", icon="clone")
+        self.different_button = w.Button(description="random different pair", icon="random")
+        self.swap_button = w.Button(description="swap A and B", icon="exchange")
+        self.large = w.ToggleButton(value=bool(large), description="large", icon="expand",
+                                    tooltip="Bigger text and digits, for a projector")
+        self.model_choice = w.ToggleButtons(options=list(self.models),
+                                            tooltips=[f"compare with the {name}"
+                                                      for name in self.models],
                                             layout={} if len(self.models) > 1
                                             else {"display": "none"})
         self.threshold = w.FloatSlider(value=threshold, min=0.0, max=bar_end(self.margin),
-                                       step=0.01, description="threshold",
-                                       continuous_update=True, readout_format=".2f")
+                                       step=0.01, description="threshold", readout=False,
+                                       continuous_update=True,
+                                       style={"description_width": "initial"})
+        self.threshold.add_class("siamese-threshold")
+        # the same value, typed: the two move together
+        self.threshold_text = w.BoundedFloatText(value=threshold, min=0.0,
+                                                 max=self.threshold.max, step=0.01)
+        self.threshold_text.add_class("siamese-threshold-text")
+        w.link((self.threshold, "value"), (self.threshold_text, "value"))
+        w.link((self.threshold, "max"), (self.threshold_text, "max"))
         self.result = w.HTML()
         self.bar = w.HTML()
         self.neighbours = w.HTML()
@@ -503,19 +584,34 @@ class PairComparer:
         self.threshold.observe(self._guard(lambda _: self.render_verdict()), "value")
         self.model_choice.observe(self._guard(lambda change: self.use_model(change["new"])),
                                   "value")
+        self.large.observe(self._guard(lambda change: self._set_large(change["new"])), "value")
 
+        results = w.VBox([self.result, self.bar,
+                          w.HBox([self.threshold, self.threshold_text]),
+                          w.HTML("<b>Nearest test digits to panel A</b>"), self.neighbours])
+        results.add_class("siamese-results")
+        main = w.HBox([self.panel_a.widget, self.panel_b.widget, results])
+        main.add_class("siamese-main")
         self.widget = w.VBox([
-            self.model_choice,
-            w.HBox([self.same_button, self.different_button, self.swap_button]),
-            w.HBox([self.panel_a.widget, self.panel_b.widget]),
-            self.threshold, self.result, self.bar,
-            w.HTML("<b>Nearest test digits to panel A</b>"), self.neighbours,
+            w.HTML(STYLE),
+            w.HBox([self.model_choice, self.same_button, self.different_button,
+                    self.swap_button, self.large], layout={"flex_flow": "row wrap"}),
+            main,
         ])
+        self.widget.add_class("siamese-comparer")
+        self._set_large(bool(large))
         self._holding = False
         self.random_pair(same=True)
 
     def _repr_mimebundle_(self, **kwargs):
-        return self.widget._repr_mimebundle_(**kwargs)
+        return _described(self.widget._repr_mimebundle_(**kwargs))
+
+    def _set_large(self, large: bool) -> None:
+        """The "large" switch: text of at least 20 px, growing with the window."""
+        if large:
+            self.widget.add_class("siamese-large")
+        else:
+            self.widget.remove_class("siamese-large")
 
     # -- the error boundary
     def _guard(self, handler):
@@ -540,6 +636,7 @@ class PairComparer:
         self.embeddings = self._embeddings_of(name)
         self.margin = real_number("margin", self.model.margin, above=0.0)
         with self.threshold.hold_trait_notifications():
+            # max first: the typed box (linked) would hold a value above its old max down
             self.threshold.max = bar_end(self.margin)
             self.threshold.value = min(self.model.threshold, self.threshold.max)
         self.compare()
@@ -614,11 +711,10 @@ class PairComparer:
         if a is not None and b is not None and a.label is not None and b.label is not None:
             right = (said == "same") == (a.label == b.label)
             truth = " &#10004; right" if right else " &#10008; wrong"
-        colour = "#2e7d32" if said == "same" else "#c62828"
         self.result.value = (
-            f'<span class="siamese-result" style="font-size:16px">distance '
+            f'<span class="siamese-result">distance '
             f'<b class="siamese-distance">{self.distance:.3f}</b> &rarr; '
-            f'<b class="siamese-verdict" style="color:{colour}">{said}</b>{truth}</span>')
+            f'<b class="siamese-verdict siamese-{said}">{said}</b>{truth}</span>')
         self.bar.value = distance_bar_html(self.distance, self.threshold.value, self.margin)
 
     def _show_neighbours(self, a: PanelDigit | None) -> None:
@@ -631,14 +727,47 @@ class PairComparer:
                                             exclude=a.index)
         self.nearest, self.vote = (indices, distances), majority_digit(self.y[indices])
         cells = "".join(
-            f'<div style="display:inline-block;text-align:center;margin-right:8px">'
-            f'<img src="{png_data_url(to_model_input(self.x[k:k + 1])[0], 2)}" width="56"'
-            f' height="56" style="image-rendering:pixelated"><br><small>{int(self.y[k])}'
-            f" (d={d:.3f})</small></div>"
+            f'<div style="display:inline-block;text-align:center;margin-right:0.5em">'
+            f'<img class="siamese-neighbour" alt="test digit {int(self.y[k])}" '
+            f'src="{png_data_url(to_model_input(self.x[k:k + 1])[0], 2)}"><br>'
+            f'<span class="siamese-caption">{int(self.y[k])} (d={d:.3f})</span></div>'
             for k, d in zip(indices, distances, strict=True))
         own = " (not counting itself)" if a.index is not None else ""
         self.neighbours.value = (f'{cells}<div class="siamese-vote">majority vote{own}: '
                                  f"<b>{self.vote}</b></div>")
+
+
+# ---------------------------------------------------------------- the classroom app
+
+APP_TITLE = "Same digit or not? A Siamese network decides"
+APP_WITHOUT_WIDGETS = ("The classroom app: the pair comparer, large, for a projector. `make app` "
+                       "serves it as a web page; in JupyterLab, run this cell.")
+APP_HOW_TO = ("Give each panel a digit: one from the MNIST test set, one you <b>draw</b>, or a "
+              "photo you <b>upload</b>. The network measures how far apart they are: below the "
+              "threshold it says <b>same</b>. Beside it: the test digits nearest to panel A.")
+
+
+class ClassroomApp:
+    """The comparer alone, large, under a title and a two-line how-to: notebooks/app/app.ipynb,
+    which `make app` serves for a projector.
+
+    Args:
+        models, x, y: as for `PairComparer` (each model at its own threshold and margin).
+    """
+
+    def __init__(self, models, x: np.ndarray, y: np.ndarray):
+        self.comparer = PairComparer(models, x, y, large=True)
+        heading = w.HTML(f"<h2>{escape(APP_TITLE)}</h2><p>{APP_HOW_TO}</p>")
+        heading.add_class("siamese-heading")
+        self.widget = w.VBox([heading, self.comparer.widget])
+
+    def _repr_mimebundle_(self, **kwargs):
+        return _described(self.widget._repr_mimebundle_(**kwargs), APP_WITHOUT_WIDGETS)
+
+
+def classroom_app(models, x: np.ndarray, y: np.ndarray) -> ClassroomApp:
+    """The classroom app's page (`ClassroomApp`): in a notebook, it shows itself."""
+    return ClassroomApp(models, x, y)
 
 
 # ---------------------------------------------------------------- checking the arguments

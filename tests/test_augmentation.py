@@ -18,6 +18,7 @@ def digits(mnist):
 
 def only(name, monkeypatch):
     """Apply one distortion to every image and no other."""
+    monkeypatch.setattr(augmentation, "DISTORTED_SHARE", 1.0)
     monkeypatch.setattr(augmentation, "DISTORTIONS",
                         {key: float(key == name) for key in augmentation.DISTORTIONS})
 
@@ -31,7 +32,10 @@ def test_distortions_are_seeded_and_stay_images(digits):
     assert first.shape == digits.shape and first.dtype == np.float32
     assert first.min() >= 0.0 and first.max() <= 1.0 and first.max(axis=(1, 2, 3)).min() > 0.5
     changed = np.abs(first - digits.numpy()).max(axis=(1, 2, 3)) > 0.05
-    assert 0.6 < changed.mean() < 1.0  # most images distorted, some left as they are
+    unchanged = np.abs(first - digits.numpy()).max(axis=(1, 2, 3)) == 0
+    assert 0.25 < changed.mean() < 0.6  # about half distorted (DISTORTED_SHARE) ...
+    assert 0.3 < unchanged.mean() < 0.75  # ... the others exactly as they were
+    assert changed.mean() + unchanged.mean() > 0.95
 
 
 def test_thicker_and_thinner_change_the_stroke_width(digits, monkeypatch):
@@ -93,9 +97,37 @@ def test_the_cnn_recipe_distorts_and_validation_pairs_do_not(mnist, monkeypatch)
     (x_train, y_train), _ = mnist
     recipes.train_recipe("cnn", x_train[:600], y_train[:600], epochs=1, pairs_per_epoch=256,
                          verbose=0, validation_data=(x_train[600:900], y_train[600:900]),
-                         validation_pairs=256, augment=True)
-    assert seen == [True, False]  # training pairs distorted, validation pairs as they are
+                         validation_pairs=256)
+    assert seen == [True, False]  # the recipe as shipped: training pairs distorted,
+    assert recipes.CNN_AUGMENT  # validation pairs as they are
     seen.clear()
     recipes.train_recipe("cnn", x_train[:600], y_train[:600], epochs=1, pairs_per_epoch=256,
+                         verbose=0, augment=False)
+    assert seen == [False]  # switched off on request
+    seen.clear()
+    recipes.train_recipe("blog", x_train[:600], y_train[:600], epochs=1, pairs_per_epoch=256,
                          verbose=0)
-    assert seen == [recipes.CNN_AUGMENT] == [False]  # the recipe as shipped: no distortions
+    assert seen == [False]  # the blog's recipe never distorts
+
+
+def test_images_not_drawn_stay_exactly_as_they_were(digits, monkeypatch):
+    monkeypatch.setattr(augmentation, "DISTORTED_SHARE", 0.0)
+    np.testing.assert_array_equal(distort(digits, tf.constant([7, 7], tf.int64)).numpy(),
+                                  digits.numpy())
+
+
+def test_thicker_and_thinner_never_both(digits, monkeypatch):
+    """Half thicker, half thinner, nothing else: each image is exactly one of the two."""
+    monkeypatch.setattr(augmentation, "DISTORTED_SHARE", 1.0)
+    monkeypatch.setattr(augmentation, "DISTORTIONS", {**dict.fromkeys(
+        augmentation.DISTORTIONS, 0.0), "thicker": 0.5, "thinner": 0.5})
+    out = distort(digits, tf.constant([3, 9], tf.int64)).numpy()
+    dilated = tf.nn.max_pool2d(digits, 3, 1, "SAME").numpy()
+    eroded = -tf.nn.max_pool2d(-digits, 3, 1, "SAME").numpy()
+
+    def full_strength(x):
+        return x / np.maximum(x.max(axis=(1, 2, 3), keepdims=True), 1e-3)
+    is_thicker = np.isclose(out, full_strength(dilated), atol=1e-6).all(axis=(1, 2, 3))
+    is_thinner = np.isclose(out, full_strength(eroded), atol=1e-6).all(axis=(1, 2, 3))
+    assert (is_thicker ^ is_thinner).all()  # one or the other, never both, never neither
+    assert 0.3 < is_thicker.mean() < 0.7

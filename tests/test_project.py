@@ -54,7 +54,7 @@ def test_required_packages_are_declared():
         "matplotlib", "ipywidgets", "anywidget", "jupyterlab", "jupyterlab-rise"}
     assert {_name(d) for d in extras["app"]} == {"voila"}
     assert {_name(d) for d in extras["teach"]} == {"nbconvert", "nbgrader"}
-    assert {_name(d) for d in extras["dev"]} == {"pytest", "nbval", "ruff", "playwright"}
+    assert {_name(d) for d in extras["dev"]} == {"pytest", "nbval", "ruff", "playwright", "psutil"}
 
 
 def test_the_library_imports_only_what_it_declares():
@@ -91,7 +91,9 @@ def test_makefile_targets_use_the_venv():
         assert target in makefile
     assert "pip install --quiet -r requirements.lock" in makefile
     assert "pip install --quiet --no-deps -e ." in makefile
-    assert "--ServerApp.ip=127.0.0.1 --ServerApp.root_dir=notebooks" in makefile
+    # JupyterLab on the whole repository (the notebooks' links reach README.md), with its settings
+    assert "--ServerApp.ip=127.0.0.1 --ServerApp.root_dir=. $(LAB_SETTINGS)" in makefile
+    assert "cd notebooks/app && $(abspath $(BIN))/voila app.ipynb" in makefile  # reads voila.py
     assert "--nbval-lax --nbval-current-env" in makefile
 
 

@@ -189,6 +189,21 @@ def test_prepare_splits_at_headings_and_cleans_code():
     assert len(nb.cells) == 3 and "slideshow" not in nb.cells[0].metadata  # a copy
 
 
+def test_prepare_embeds_the_pictures_the_markdown_links_to(tmp_path):
+    (tmp_path / "figures").mkdir()
+    (tmp_path / "notebooks").mkdir()
+    (tmp_path / "figures" / "a.png").write_bytes(b"\x89PNG fake")
+    nb = nbformat.v4.new_notebook(cells=[md(
+        "![A](../figures/a.png) and ![web](https://example.org/b.png) and ![C](data:x)")])
+    prepared = slides.prepare_for_slides(nb, tmp_path / "notebooks")
+    assert prepared.cells[0].source == ("![A](data:image/png;base64,iVBORyBmYWtl) and "
+                                        "![web](https://example.org/b.png) and ![C](data:x)")
+    assert slides.prepare_for_slides(nb).cells[0].source == nb.cells[0].source  # no folder
+    missing = nbformat.v4.new_notebook(cells=[md("![gone](../figures/gone.png)")])
+    with pytest.raises(slides.SlidesError, match=r"gone\.png: a notebook shows this picture"):
+        slides.prepare_for_slides(missing, tmp_path / "notebooks")
+
+
 class _Resources(HTMLParser):
     """Every URL that a page loads by itself: script, stylesheet, image, frame, CSS url()."""
 

@@ -2,6 +2,9 @@
 
 import datetime
 import io
+import json
+import re
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -12,6 +15,7 @@ from siamese_lib import widgets
 from siamese_lib.pretrained import PRETRAINED_DIR, load_tutorial_model, model_card
 
 SAMPLES = sl.places.shipped("samples")
+TEXT_WITHOUT_WIDGETS_PICTURE = re.compile(r"A picture of it: (\S+\.png)")
 
 
 @pytest.fixture(scope="module")
@@ -378,3 +382,66 @@ def test_the_calibrated_cnn_by_default_and_the_mlp_one_click_away(model, mnist):
     assert comparer.model is model and comparer.threshold.value == pytest.approx(model.threshold)
     assert comparer.distance != cnn_distance
     assert model_card()["threshold"] == pytest.approx(model.threshold, abs=1e-4) != 0.5
+
+
+def test_the_threshold_can_be_typed(comparer):
+    comparer.different_button.click()
+    distance, calls = comparer.distance, comparer.comparisons
+    comparer.threshold_text.value = round(min(distance + 0.05, 1.5), 2)  # typed in the box
+    assert comparer.threshold.value == comparer.threshold_text.value
+    assert ">same<" in comparer.result.value
+    comparer.threshold.value = 0.05  # the slider moves the box too
+    assert comparer.threshold_text.value == 0.05 and ">different<" in comparer.result.value
+    comparer.threshold_text.value = 9.0  # past the bar's end: held at it
+    top = comparer.threshold.max
+    assert top == widgets.bar_end(comparer.margin)
+    assert comparer.threshold.value == comparer.threshold_text.value == top
+    assert comparer.comparisons == calls
+
+
+def test_the_large_switch_and_the_look_travel_with_the_widget(model, mnist):
+    _, (x_test, y_test) = mnist
+    comparer = widgets.PairComparer(model, x_test[:300], y_test[:300])
+    assert "siamese-comparer" in comparer.widget._dom_classes
+    assert "siamese-large" not in comparer.widget._dom_classes
+    comparer.large.value = True
+    assert "siamese-large" in comparer.widget._dom_classes
+    comparer.large.value = False
+    assert "siamese-large" not in comparer.widget._dom_classes
+    big = widgets.PairComparer(model, x_test[:300], y_test[:300], large=True)
+    assert big.large.value and "siamese-large" in big.widget._dom_classes
+    with pytest.raises(ValueError, match="large must be True or False"):
+        widgets.PairComparer(model, x_test[:300], y_test[:300], large="yes")
+    assert widgets.PairComparer(model, x_test[:300], y_test[:300], large=np.bool_(True)).large.value
+    style = comparer.widget.children[0].value
+    assert style.startswith("<style>") and 'data-jp-theme-light="false"' in style
+    assert "--siamese-large-font: max(20px," in style  # the projector's smallest text
+    # no colour of text is fixed in the HTML: the style sheet's theme variables decide
+    assert "color:" not in comparer.result.value + comparer.neighbours.value
+    assert "siamese-verdict siamese-" in comparer.result.value
+    assert "color:" not in comparer.panel_a.caption.value + comparer.bar.value.split("</div>")[-2]
+
+
+def test_without_a_kernel_the_widget_says_what_it_is(comparer):
+    """What GitHub, nbviewer or a viewer without widgets shows for the comparer."""
+    bundle = comparer._repr_mimebundle_()
+    assert bundle["text/plain"] == widgets.TEXT_WITHOUT_WIDGETS
+    assert "application/vnd.jupyter.widget-view+json" in bundle
+    assert "run this cell" in widgets.TEXT_WITHOUT_WIDGETS
+    picture = TEXT_WITHOUT_WIDGETS_PICTURE.search(widgets.TEXT_WITHOUT_WIDGETS).group(1)
+    assert (Path(__file__).resolve().parent.parent / picture).is_file()
+
+
+def test_the_classroom_app_is_the_comparer_alone_large(model, mnist):
+    _, (x_test, y_test) = mnist
+    app = widgets.classroom_app({"MLP": model}, x_test[:300], y_test[:300])
+    heading, comparer_widget = app.widget.children
+    assert widgets.APP_TITLE in heading.value and "<b>draw</b>" in heading.value
+    assert comparer_widget is app.comparer.widget and app.comparer.large.value
+    assert "siamese-large" in comparer_widget._dom_classes
+    assert app.comparer.distance is not None  # a first pair is already compared
+    assert app._repr_mimebundle_()["text/plain"] == widgets.APP_WITHOUT_WIDGETS
+    notebook = Path(__file__).resolve().parent.parent / "notebooks" / "app" / "app.ipynb"
+    cells = json.loads(notebook.read_text())["cells"]
+    assert [cell["cell_type"] for cell in cells] == ["code"]  # nothing else on the page
+    assert "widgets.classroom_app(models, x_test, y_test)" in "".join(cells[0]["source"])

@@ -31,8 +31,9 @@ The rule (`assign_slide_types`), one cell at a time, first match wins:
 A markdown cell whose heading is not its first line can only start a slide as a whole: `mark`
 lists those cells, which read better live when split at the heading. `build` splits them
 itself, on a copy: at every heading, and long prose at paragraph breaks, so each built slide
-holds about one screen of text. It also drops the `# NBVAL_...` test markers from code and
-shows a note in place of interactive widgets (they need a live kernel).
+holds about one screen of text. It also drops the `# NBVAL_...` test markers from code, shows
+a note in place of interactive widgets (they need a live kernel), and embeds the PNG pictures
+the markdown links to (`![...](../figures/x.png)`), so the slides carry them.
 
 Bad input (a file that is not a notebook, a transition or theme reveal.js lacks here) raises a
 siamese_lib error whose message says what to pass; the command line prints it and exits 1.
@@ -41,6 +42,7 @@ siamese_lib error whose message says what to pass; the command line prints it an
 from __future__ import annotations
 
 import argparse
+import base64
 import copy
 import json
 import math
@@ -371,11 +373,30 @@ def _split_markdown(text: str) -> list[str]:
     return pieces or [text]
 
 
-def prepare_for_slides(nb):
+_LOCAL_PICTURE = re.compile(r"(!\[[^\]]*\]\()(?!https?:|data:|attachment:)([^)\s]+\.png)\)")
+
+
+def _pictures_inline(text: str, folder: Path) -> str:
+    """Markdown pictures given by a path next to the notebook (`![..](../figures/x.png)`) as
+    data URLs, so that the slides carry them wherever they are copied."""
+    def inline(match: re.Match) -> str:
+        picture = folder / match.group(2)
+        try:
+            data = picture.read_bytes()
+        except OSError as error:
+            raise SlidesError(f"{picture}: a notebook shows this picture, but it cannot be read "
+                              f"({error.strerror}). Restore it (git checkout figures/) or "
+                              "remove the link.") from None
+        return f"{match.group(1)}data:image/png;base64,{base64.b64encode(data).decode()})"
+    return _LOCAL_PICTURE.sub(inline, text)
+
+
+def prepare_for_slides(nb, folder: Path | None = None):
     """A copy of the notebook laid out for reveal.js, with slide types set (see the module doc).
 
     Long markdown cells are split at headings and paragraph breaks; the pieces of a split
-    cell get the rule's slide types, other cells keep any they have.
+    cell get the rule's slide types, other cells keep any they have. With `folder` (the
+    notebook's), pictures its markdown links to are embedded.
     """
     nb = copy.deepcopy(nb)
     cells = []
@@ -398,7 +419,11 @@ def prepare_for_slides(nb):
         cells.append(cell)
     nb.cells = cells
     nb.metadata.pop("widgets", None)
-    return nbformat.from_dict(assign_slide_types(nb))
+    nb = nbformat.from_dict(assign_slide_types(nb))
+    for cell in nb.cells:  # after the layout, which counts a picture's line as one line
+        if cell.cell_type == "markdown" and folder is not None:
+            cell.source = _pictures_inline(cell.source, folder)
+    return nb
 
 
 def _check_look(theme: str, transition: str) -> None:
@@ -492,7 +517,8 @@ def build_slides(notebooks: Iterable[str | Path] | None = None, out: str | Path 
     written = []
     for path, nb in zip(paths, originals, strict=True):
         resources = {"metadata": {"name": path.stem, "path": str(path.parent)}}
-        body, _ = exporter.from_notebook_node(prepare_for_slides(nb), resources=resources)
+        body, _ = exporter.from_notebook_node(prepare_for_slides(nb, path.parent),
+                                              resources=resources)
         written.append(_write_text(out / f"{path.stem}.slides.html", body))
     if not notebooks:
         titles = [_title_or_stem(nb, path) for path, nb in zip(paths, originals, strict=True)]
