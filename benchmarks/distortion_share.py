@@ -27,6 +27,7 @@ from siamese_lib.pretrained import VALIDATION_SIZE
 
 sys.path.insert(0, os.path.dirname(__file__))
 from measure import save_results  # noqa: E402
+from robust_cnn import varied  # noqa: E402
 
 RESULTS = Path(__file__).parent / "results" / "distortion_share.json"
 SHARES = (0.25, 0.5, 1.0)
@@ -44,9 +45,8 @@ def measure(share, x_train, y_train, x_val, y_val):
     threshold, _ = model.calibrate(x_val, y_val, seed=2)
     row = {"share": share, "seconds": seconds, "threshold": threshold,
            "at 0.5": sl.evaluate_pairs(model, x_val, y_val, seed=1).accuracy, "variations": {}}
-    for name, make in variations.DIGIT_VARIATIONS.items():
-        varied = np.stack([make(d) for d in x_val]).astype(np.uint8)
-        row["variations"][name] = sl.evaluate_pairs(model, varied, y_val, threshold=threshold,
+    for name, images in varied(x_val).items():
+        row["variations"][name] = sl.evaluate_pairs(model, images, y_val, threshold=threshold,
                                                     seed=1).accuracy
     return row
 
@@ -64,7 +64,7 @@ def main() -> int:
     print("|---" * (len(names) + 3) + "|")
     for row in rows:
         scores = [row["variations"][name] for name in names]
-        row["mean"] = float(np.mean([row["variations"][name] for name in names
+        row["mean"] = float(np.mean([score for name, score in zip(names, scores, strict=True)
                                      if name != "MNIST as it is"]))  # the variations only
         print(f"| {row['share']} | {row['at 0.5']:.4f} | "
               + " | ".join(f"{s:.4f}" for s in scores) + f" | {row['mean']:.4f} |")

@@ -15,9 +15,8 @@ The ranges are common values, not tuned. The share of images drawn, a half, was 
 validation images in exploratory runs; `benchmarks/distortion_share.py` repeats that study and,
 in one run per share, favours drawing all of them (an open question: notebook 06, section 3.1).
 `benchmarks/robust_cnn.py` measures what the distortions do, on validation and test variations
-(`siamese_lib.variations`). Switched on by
-`augment=True` in `train` and `recipes.train_recipe` (the CNN recipe's default,
-`recipes.CNN_AUGMENT`).
+(`siamese_lib.variations`). Switched on by `augment=True` in `train` and `recipes.train_recipe`
+(the CNN recipe's default, `recipes.CNN_AUGMENT`).
 """
 
 from __future__ import annotations

@@ -450,10 +450,16 @@ def kernel_alive(url: str, kernel_id: str) -> bool:
         raise
 
 
+# CPU seconds a kernel has used once it has run the app: a fresh kernel uses under 1 s, running
+# the app (TensorFlow imported, models loaded, 10,000 digits embedded) about 5 s here; 5 itself
+# was too close (a run that used 5.0 s waited forever).
+APP_RUN_CPU_SECONDS = 3
+
+
 def wait_until_the_app_is_ready(server: subprocess.Popen, seconds: float = 180) -> None:
-    """Wait until the kernel kept ready has run the app: it has worked (more than 5 s of CPU:
-    TensorFlow imported, the models loaded) and then been quiet for 2 s. (Voila logs "Kernel
-    pool ... is filled" when the kernel starts, before the notebook runs.)"""
+    """Wait until the kernel kept ready has run the app: it has worked (APP_RUN_CPU_SECONDS of
+    CPU) and then been quiet for 2 s. (Voila logs "Kernel pool ... is filled" when the kernel
+    starts, before the notebook runs.)"""
     deadline, quiet = time.monotonic() + seconds, 0
     while time.monotonic() < deadline and quiet < 2:
         try:
@@ -461,7 +467,7 @@ def wait_until_the_app_is_ready(server: subprocess.Popen, seconds: float = 180) 
             for kernel in kernels:
                 kernel.cpu_percent(interval=None)  # starts the measurement
             time.sleep(1)
-            worked = [sum(kernel.cpu_times()[:2]) > 5 for kernel in kernels]
+            worked = [sum(kernel.cpu_times()[:2]) > APP_RUN_CPU_SECONDS for kernel in kernels]
             busy = [kernel.cpu_percent(interval=None) for kernel in kernels]
         except psutil.Error:  # a kernel came or went: look again
             quiet = 0
@@ -489,6 +495,18 @@ def open_app(page, url: str) -> tuple[float, str]:
     return time.monotonic() - start_time, kernel_of(page)
 
 
+def record_requests_elsewhere(page, url: str, elsewhere: list[str]) -> None:
+    """Collect into `elsewhere` every URL the page requests from anywhere but the app."""
+    page.on("request", lambda r: elsewhere.append(r.url)
+            if not r.url.startswith((url, "data:", "blob:")) else None)
+
+
+def show_panel_b_hint(page) -> None:
+    """Switch panel B to drawing: its hint is a message, in the warning colour."""
+    page.locator("button.widget-toggle-button", has_text="draw").last.click()
+    page.locator(".siamese-message").last.wait_for(timeout=10_000)
+
+
 def kernel_of(page) -> str:
     """The id of the kernel behind a Voila page (in the page's configuration)."""
     return page.evaluate(
@@ -506,8 +524,7 @@ def test_the_classroom_app(browser, tmp_path):
     try:
         page = browser.new_page(viewport={"width": 1280, "height": 720})
         outside, console = [], []
-        page.on("request", lambda r: outside.append(r.url)
-                if not r.url.startswith((url, "data:", "blob:")) else None)
+        record_requests_elsewhere(page, url, outside)
         page.on("console", lambda m: console.append((m.type, m.text)))
 
         wait_until_the_app_is_ready(voila)  # as a teacher would find it
@@ -528,8 +545,7 @@ def test_the_classroom_app(browser, tmp_path):
         for width, height in PROJECTOR_SIZES:
             check_projector_view(page, width, height)  # with the canvas too
             page.screenshot(path=str(screenshot_path(f"app_{width}x{height}.png", tmp_path)))
-        page.locator("button.widget-toggle-button", has_text="draw").last.click()  # panel B
-        page.locator(".siamese-message").last.wait_for(timeout=10_000)  # its hint
+        show_panel_b_hint(page)
         check_contrast(page)  # the light theme
 
         kernels = [first_kernel]
@@ -541,15 +557,13 @@ def test_the_classroom_app(browser, tmp_path):
         _, dark_kernel = open_app(page, url + "?theme=dark")
         kernels.append(dark_kernel)
         assert page.evaluate("() => document.body.dataset.jpThemeLight") == "false"
-        page.locator("button.widget-toggle-button", has_text="draw").last.click()
-        page.locator(".siamese-message").last.wait_for(timeout=10_000)
+        show_panel_b_hint(page)
         check_contrast(page)
         page.screenshot(path=str(screenshot_path("app_dark.png", tmp_path)))
         page.goto("about:blank")  # leaving the app, as closing its tab does: a goodbye beacon
         page.close()
         crashed = browser.new_page()  # a page that dies without a goodbye (a crashed browser)
-        crashed.on("request", lambda r: outside.append(r.url)
-                   if not r.url.startswith((url, "data:", "blob:")) else None)
+        record_requests_elsewhere(crashed, url, outside)
         kernels.append(open_app(crashed, url)[1])
         crashed.close()  # no beforeunload: its kernel is left to the culling
 
